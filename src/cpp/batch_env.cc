@@ -1,0 +1,207 @@
+#include "batch_env.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <exception>
+#include <stdexcept>
+
+namespace gail_fast {
+namespace {
+
+class MujocoError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+void throw_mujoco_error(const char* msg) { throw MujocoError(msg); }
+void ignore_mujoco_warning(const char*) {}
+
+// Warnings after which MuJoCo has reset the simulation itself (mj_checkPos/Vel/Acc).
+int divergence_count(const mjData* d) {
+  return d->warning[mjWARN_BADQPOS].number + d->warning[mjWARN_BADQVEL].number +
+         d->warning[mjWARN_BADQACC].number;
+}
+
+bool state_is_finite(const mjModel* m, const mjData* d) {
+  for (int i = 0; i < m->nq; ++i)
+    if (!std::isfinite(d->qpos[i])) return false;
+  for (int i = 0; i < m->nv; ++i)
+    if (!std::isfinite(d->qvel[i])) return false;
+  return true;
+}
+
+}  // namespace
+
+void install_mujoco_handlers() {
+  if (!mju_user_error) mju_user_error = throw_mujoco_error;
+  if (!mju_user_warning) mju_user_warning = ignore_mujoco_warning;
+}
+
+BatchEnv::BatchEnv(const std::string& xml_path, std::unique_ptr<Task> task, int nenv,
+                   int nthread, int max_episode_steps,
+                   const std::vector<std::string>& body_names)
+    : task_(std::move(task)), max_episode_steps_(max_episode_steps), pool_(nthread) {
+  if (nenv < 1) throw std::invalid_argument("nenv must be >= 1, got " + std::to_string(nenv));
+  char error[1024] = "";
+  try {
+    model_ = mj_loadXML(xml_path.c_str(), nullptr, error, sizeof(error));
+  } catch (const std::exception& e) {
+    throw std::invalid_argument("cannot load MJCF '" + xml_path + "': " + e.what());
+  }
+  if (!model_) throw std::invalid_argument("cannot load MJCF '" + xml_path + "': " + error);
+  try {
+    const ModelSize want = task_->model_size();
+    if (model_->nq != want.nq || model_->nv != want.nv || model_->nu != want.nu)
+      throw std::invalid_argument(
+          "MJCF '" + xml_path + "' has nq=" + std::to_string(model_->nq) +
+          ", nv=" + std::to_string(model_->nv) + ", nu=" + std::to_string(model_->nu) +
+          "; its task expects nq=" + std::to_string(want.nq) + ", nv=" + std::to_string(want.nv) +
+          ", nu=" + std::to_string(want.nu));
+    nobs_ = task_->nobs(model_);
+    for (const auto& name : body_names) {
+      const int id = mj_name2id(model_, mjOBJ_BODY, name.c_str());
+      if (id < 0) {
+        std::string known;
+        for (int b = 0; b < model_->nbody; ++b) {
+          const char* n = mj_id2name(model_, mjOBJ_BODY, b);
+          if (n) known += (known.empty() ? "" : ", ") + std::string(n);
+        }
+        throw std::invalid_argument("no body named '" + name + "' in '" + xml_path +
+                                    "'; bodies: " + known);
+      }
+      body_ids_.push_back(id);
+    }
+    data_.resize(nenv, nullptr);
+    for (auto& d : data_) {
+      d = mj_makeData(model_);
+      if (!d) throw std::runtime_error("mj_makeData failed for '" + xml_path + "'");
+    }
+  } catch (...) {
+    for (auto* d : data_) mj_deleteData(d);
+    mj_deleteModel(model_);
+    throw;
+  }
+  rng_.resize(nenv);
+  elapsed_.assign(nenv, 0);
+  errors_.resize(nenv);
+}
+
+BatchEnv::~BatchEnv() {
+  for (auto* d : data_) mj_deleteData(d);
+  mj_deleteModel(model_);
+}
+
+template <typename Fn>
+void BatchEnv::for_each_sim(Fn&& fn) {
+  pool_.parallel_for(nenv(), [&](int i) {
+    try {
+      fn(i);
+    } catch (const std::exception& e) {
+      errors_[i] = e.what();
+    } catch (...) {
+      errors_[i] = "unknown error";
+    }
+  });
+  for (int i = 0; i < nenv(); ++i) {
+    if (errors_[i].empty()) continue;
+    std::string message = "MuJoCo error in simulation " + std::to_string(i) + ": " + errors_[i];
+    for (auto& e : errors_) e.clear();
+    throw std::runtime_error(message);
+  }
+}
+
+void BatchEnv::reset_one(int i) {
+  mjData* d = data_[i];
+  mj_resetData(model_, d);
+  task_->reset(model_, d, rng_[i]);
+  mj_forward(model_, d);
+  elapsed_[i] = 0;
+}
+
+void BatchEnv::body_positions(int i, double* body_pos) const {
+  double* row = body_pos + 3 * body_ids_.size() * static_cast<std::size_t>(i);
+  for (std::size_t k = 0; k < body_ids_.size(); ++k)
+    std::copy_n(data_[i]->xpos + 3 * body_ids_[k], 3, row + 3 * k);
+}
+
+void BatchEnv::reset(std::uint64_t seed, double* obs, double* body_pos) {
+  for_each_sim([&](int i) {
+    rng_[i].seed(seed + static_cast<std::uint64_t>(i));
+    reset_one(i);
+    task_->observe(model_, data_[i], obs + static_cast<std::size_t>(nobs_) * i);
+    if (body_pos) body_positions(i, body_pos);
+  });
+}
+
+void BatchEnv::step(const double* actions, const StepOutputs& out) {
+  const int nu = model_->nu;
+  const int nskip = task_->frame_skip();
+  const double step_dt = dt();
+  for_each_sim([&](int i) {
+    mjData* d = data_[i];
+    const double* action = actions + static_cast<std::size_t>(nu) * i;
+    double* obs = out.obs + static_cast<std::size_t>(nobs_) * i;
+
+    double before[2], after[2];
+    task_->progress(model_, d, before);
+    const int warnings = divergence_count(d);
+    std::copy_n(action, nu, d->ctrl);
+    for (int k = 0; k < nskip; ++k) mj_step(model_, d);
+    if (task_->needs_contact_forces()) mj_rnePostConstraint(model_, d);
+    task_->progress(model_, d, after);
+
+    const bool diverged = divergence_count(d) != warnings || !state_is_finite(model_, d);
+    StepOutcome result = task_->outcome(model_, d, action, before, after, step_dt);
+    ++elapsed_[i];
+    const bool truncated = diverged || (max_episode_steps_ > 0 && elapsed_[i] >= max_episode_steps_);
+    task_->observe(model_, d, obs);
+    if (diverged) {
+      result.reward = 0.0;
+      result.terminated = false;
+    }
+    out.reward[i] = result.reward;
+    out.terminated[i] = result.terminated;
+    out.truncated[i] = truncated;
+    out.diverged[i] = diverged;
+    if (result.terminated || truncated) {
+      std::copy_n(obs, nobs_, out.final_obs + static_cast<std::size_t>(nobs_) * i);
+      reset_one(i);
+      task_->observe(model_, d, obs);
+    }
+    if (out.body_pos) body_positions(i, out.body_pos);
+  });
+}
+
+void BatchEnv::get_state(double* qpos, double* qvel) const {
+  for (int i = 0; i < nenv(); ++i) {
+    std::copy_n(data_[i]->qpos, model_->nq, qpos + static_cast<std::size_t>(model_->nq) * i);
+    std::copy_n(data_[i]->qvel, model_->nv, qvel + static_cast<std::size_t>(model_->nv) * i);
+  }
+}
+
+void BatchEnv::set_state(const double* qpos, const double* qvel) {
+  for_each_sim([&](int i) {
+    std::copy_n(qpos + static_cast<std::size_t>(model_->nq) * i, model_->nq, data_[i]->qpos);
+    std::copy_n(qvel + static_cast<std::size_t>(model_->nv) * i, model_->nv, data_[i]->qvel);
+    mj_forward(model_, data_[i]);
+  });
+}
+
+void BatchEnv::step_physics_serial(const double* actions) {
+  const int nu = model_->nu;
+  const double step_dt = dt();
+  for (int i = 0; i < nenv(); ++i) {
+    mjData* d = data_[i];
+    const double* action = actions + static_cast<std::size_t>(nu) * i;
+    std::copy_n(action, nu, d->ctrl);
+    for (int k = 0; k < task_->frame_skip(); ++k) mj_step(model_, d);
+    // Termination is part of the physics workload: it decides when resets happen.
+    const double none[2] = {0.0, 0.0};
+    const bool ended = task_->outcome(model_, d, action, none, none, step_dt).terminated ||
+                       (max_episode_steps_ > 0 && ++elapsed_[i] >= max_episode_steps_);
+    if (ended) reset_one(i);
+  }
+}
+
+}  // namespace gail_fast

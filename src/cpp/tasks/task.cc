@@ -1,0 +1,20 @@
+#include "tasks/task.h"
+
+#include <stdexcept>
+
+#include "tasks/gym_locomotion.h"
+
+namespace gail_fast {
+
+std::vector<std::string> task_names() {
+  return {"Hopper-v5", "Walker2d-v5", "HalfCheetah-v5", "Ant-v5", "Humanoid-v5"};
+}
+
+std::unique_ptr<Task> make_task(const std::string& name) {
+  if (auto task = make_gym_locomotion(name)) return task;
+  std::string known;
+  for (const auto& n : task_names()) known += (known.empty() ? "" : ", ") + n;
+  throw std::invalid_argument("unknown task '" + name + "'; known tasks: " + known);
+}
+
+}  // namespace gail_fast

@@ -1,0 +1,61 @@
+// A task turns a MuJoCo model into an environment: what the policy observes, the reward,
+// when an episode ends and how it starts. One object serves every simulation of a
+// batch, so its methods are const and read only the mjData they are given.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <mujoco/mujoco.h>
+
+#include "rng.h"
+
+namespace gail_fast {
+
+// The sizes of the model a task reads: it indexes qpos, qvel and ctrl by position.
+struct ModelSize {
+  int nq, nv, nu;
+};
+
+struct StepOutcome {
+  double reward = 0.0;
+  bool terminated = false;
+};
+
+class Task {
+ public:
+  virtual ~Task() = default;
+
+  virtual ModelSize model_size() const = 0;
+
+  // MuJoCo steps per control step.
+  virtual int frame_skip() const = 0;
+  virtual int nobs(const mjModel* m) const = 0;
+
+  // Writes the initial state onto an mjData fresh from mj_resetData; the caller then
+  // runs mj_forward.
+  virtual void reset(const mjModel* m, mjData* d, Rng& rng) const = 0;
+
+  // A scalar read before the physics step and again after it: the task's notion of
+  // progress (e.g. torso x), whose difference per second rewards moving forward.
+  virtual void progress(const mjModel* m, const mjData* d, double* xy) const = 0;
+
+  // Reward and termination after the physics step; action has m->nu entries.
+  virtual StepOutcome outcome(const mjModel* m, const mjData* d, const double* action,
+                              const double* xy_before, const double* xy_after,
+                              double dt) const = 0;
+
+  virtual void observe(const mjModel* m, const mjData* d, double* obs) const = 0;
+
+  // Whether observe() or outcome() reads cfrc_ext, which mj_step leaves stale.
+  virtual bool needs_contact_forces() const { return false; }
+};
+
+// The tasks compiled in, by name ("Hopper-v5", ...).
+std::vector<std::string> task_names();
+
+// Throws std::invalid_argument naming the known tasks if name is not one of them.
+std::unique_ptr<Task> make_task(const std::string& name);
+
+}  // namespace gail_fast

@@ -1,0 +1,45 @@
+// A fixed pool of worker threads that runs one parallel loop at a time.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace gail_fast {
+
+class ThreadPool {
+ public:
+  // nthread counts the calling thread, which works too: nthread=1 starts no worker.
+  explicit ThreadPool(int nthread);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int nthread() const { return static_cast<int>(workers_.size()) + 1; }
+
+  // Calls fn(i) for every i in [0, n), each exactly once, spread over the threads by an
+  // atomic counter so that slow items (contacts, resets) do not leave threads idle.
+  // Returns when all calls have returned. fn must not throw.
+  void parallel_for(int n, const std::function<void(int)>& fn);
+
+ private:
+  void worker_loop();
+  void run_items();
+
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable done_;
+  const std::function<void(int)>* fn_ = nullptr;
+  int n_ = 0;
+  std::atomic<int> next_{0};
+  int busy_ = 0;              // workers still inside the current loop
+  std::uint64_t generation_ = 0;
+  bool stop_ = false;
+};
+
+}  // namespace gail_fast

@@ -1,0 +1,190 @@
+"""Environments: the C++ batch simulator behind Gymnasium's vector API.
+
+`make(env_id, num_envs)` returns a `gymnasium.vector.VectorEnv` with SAME_STEP
+autoreset. The ids in `FAST_ENVS` run in the C++ `BatchEnv` (all simulations stepped
+on a thread pool, the task computed in C++); any other Gymnasium id falls back to
+Gymnasium's own `SyncVectorEnv`, so the trainer works for every environment, only
+slower.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.vector import AutoresetMode, VectorEnv
+
+from gail_fast import _core
+
+
+@dataclass(frozen=True)
+class FastEnvSpec:
+    """How one fast environment is built."""
+
+    xml_path: Path
+    """The MJCF model."""
+    task: str
+    """The C++ task's name (observation, reward, termination, reset noise)."""
+    max_episode_steps: int = 1000
+    """Time limit in control steps, after which an episode is truncated."""
+
+
+def _gymnasium_asset(name: str) -> Path:
+    return Path(gym.__file__).parent / "envs" / "mujoco" / "assets" / name
+
+
+FAST_ENVS: dict[str, FastEnvSpec] = {
+    "Hopper-v5": FastEnvSpec(_gymnasium_asset("hopper.xml"), "Hopper-v5"),
+    "Walker2d-v5": FastEnvSpec(_gymnasium_asset("walker2d_v5.xml"), "Walker2d-v5"),
+    "HalfCheetah-v5": FastEnvSpec(_gymnasium_asset("half_cheetah.xml"), "HalfCheetah-v5"),
+    "Ant-v5": FastEnvSpec(_gymnasium_asset("ant.xml"), "Ant-v5"),
+    "Humanoid-v5": FastEnvSpec(_gymnasium_asset("humanoid.xml"), "Humanoid-v5"),
+}
+
+
+class BatchVectorEnv(VectorEnv):
+    """`num_envs` MuJoCo simulations stepped by the C++ `BatchEnv`.
+
+    Gymnasium's vector API with SAME_STEP autoreset: when an episode ends, `step`
+    returns the first observation of the next episode and puts the last one in
+    `infos["final_obs"]` (a `(num_envs, nobs)` array, rows valid where
+    `infos["_final_obs"]`). `infos["diverged"]` marks simulations whose physics went
+    bad (NaN or MuJoCo's bad-state warnings); they are reset and reported truncated.
+    Observations are float64, as in Gymnasium's MuJoCo environments.
+    """
+
+    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP}
+
+    def __init__(
+        self,
+        env_id: str,
+        num_envs: int,
+        num_threads: int | None = None,
+        seed: int | None = None,
+        max_episode_steps: int | None = None,
+        body_names: tuple[str, ...] = (),
+    ) -> None:
+        if env_id not in FAST_ENVS:
+            raise ValueError(f"{env_id!r} is not a fast environment; fast ids: {sorted(FAST_ENVS)}")
+        spec = FAST_ENVS[env_id]
+        if num_threads is None:
+            num_threads = min(os.cpu_count() or 1, num_envs)
+        self.env_id = env_id
+        self.num_envs = num_envs
+        self.core = _core.BatchEnv(
+            str(spec.xml_path),
+            spec.task,
+            nenv=num_envs,
+            nthread=num_threads,
+            max_episode_steps=spec.max_episode_steps if max_episode_steps is None else max_episode_steps,
+            body_names=list(body_names),
+        )
+        low, high = self.core.ctrl_range.T
+        self.single_action_space = gym.spaces.Box(low.astype(np.float32), high.astype(np.float32), dtype=np.float32)
+        self.single_observation_space = gym.spaces.Box(-np.inf, np.inf, (self.core.nobs,), dtype=np.float64)
+        self.action_space = gym.vector.utils.batch_space(self.single_action_space, num_envs)
+        self.observation_space = gym.vector.utils.batch_space(self.single_observation_space, num_envs)
+        self.dt = self.core.dt
+        self._next_seed = np.random.SeedSequence(seed).generate_state(1, np.uint64)[0] if seed is None else seed
+        self._body_pos = body_names != ()
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Starts a new episode in every simulation; simulation i is seeded with seed + i."""
+        if options:
+            raise ValueError(f"options are not supported by {self.env_id}, got {options!r}")
+        if seed is None:
+            seed = int(self._next_seed)
+        if not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+        self._next_seed = seed + self.num_envs
+        obs = np.empty((self.num_envs, self.core.nobs))
+        infos: dict[str, Any] = {}
+        if self._body_pos:
+            infos["body_pos"] = np.empty((self.num_envs, self.core.nbody, 3))
+        self.core.reset(seed, obs, infos.get("body_pos"))
+        return obs, infos
+
+    def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        """Steps every simulation with `actions` `(num_envs, nact)`; see the class docs."""
+        actions = np.asarray(actions)
+        if actions.dtype.kind not in "fiu":
+            raise TypeError(f"actions must be a real array, got dtype {actions.dtype}")
+        actions = np.ascontiguousarray(actions, dtype=np.float64)
+        n, nobs = self.num_envs, self.core.nobs
+        obs = np.empty((n, nobs))
+        reward = np.empty(n)
+        terminated = np.empty(n, dtype=bool)
+        truncated = np.empty(n, dtype=bool)
+        final_obs = np.zeros((n, nobs))
+        diverged = np.empty(n, dtype=bool)
+        body_pos = np.empty((n, self.core.nbody, 3)) if self._body_pos else None
+        self.core.step(actions, obs, reward, terminated, truncated, final_obs, diverged, body_pos)
+        ended = terminated | truncated
+        infos: dict[str, Any] = {"diverged": diverged}
+        if ended.any():
+            infos["final_obs"] = final_obs
+            infos["_final_obs"] = ended
+        if body_pos is not None:
+            infos["body_pos"] = body_pos
+        return obs, reward, terminated, truncated, infos
+
+    def get_state(self) -> tuple[np.ndarray, np.ndarray]:
+        """Returns `qpos` `(num_envs, nq)` and `qvel` `(num_envs, nv)`."""
+        qpos, qvel = np.empty((self.num_envs, self.core.nq)), np.empty((self.num_envs, self.core.nv))
+        self.core.get_state(qpos, qvel)
+        return qpos, qvel
+
+    def set_state(self, qpos: np.ndarray, qvel: np.ndarray) -> None:
+        """Sets `qpos` `(num_envs, nq)` and `qvel` `(num_envs, nv)`, as Gymnasium's `set_state`."""
+        self.core.set_state(
+            np.ascontiguousarray(qpos, dtype=np.float64), np.ascontiguousarray(qvel, dtype=np.float64)
+        )
+
+
+def make(
+    env_id: str,
+    num_envs: int = 1,
+    num_threads: int | None = None,
+    seed: int | None = None,
+    max_episode_steps: int | None = None,
+) -> VectorEnv:
+    """Makes a vector environment with SAME_STEP autoreset.
+
+    Args:
+        env_id: a fast id (`FAST_ENVS`) or any other registered Gymnasium id.
+        num_envs: number of simulations, >= 1.
+        num_threads: threads for the fast simulator; defaults to min(CPUs, num_envs).
+        seed: seed of the first `reset()` without one (simulation i gets seed + i).
+        max_episode_steps: time limit override in control steps.
+
+    Returns:
+        A `gymnasium.vector.VectorEnv`.
+    """
+    if not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
+        raise ValueError(f"num_envs must be an int >= 1, got {num_envs!r}")
+    if num_threads is not None and (not isinstance(num_threads, (int, np.integer)) or num_threads < 1):
+        raise ValueError(f"num_threads must be an int >= 1, got {num_threads!r}")
+    if env_id in FAST_ENVS:
+        return BatchVectorEnv(env_id, num_envs, num_threads, seed, max_episode_steps)
+    if env_id not in gym.registry:
+        raise ValueError(
+            f"unknown environment id {env_id!r}; fast ids: {sorted(FAST_ENVS)}, "
+            f"or any id registered with Gymnasium"
+        )
+    kwargs = {} if max_episode_steps is None else {"max_episode_steps": max_episode_steps}
+    env = gym.make_vec(
+        env_id,
+        num_envs=num_envs,
+        vectorization_mode="sync",
+        vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP},
+        **kwargs,
+    )
+    if seed is not None:
+        env.reset(seed=seed)
+    return env
