@@ -37,8 +37,8 @@ class ThreadPool {
   const std::function<void(int)>* fn_ = nullptr;
   int n_ = 0;
   std::atomic<int> next_{0};
-  int busy_ = 0;              // workers still inside the current loop
-  std::uint64_t generation_ = 0;
+  std::atomic<int> busy_{0};  // workers still inside the current loop
+  std::atomic<std::uint64_t> generation_{0};
   bool stop_ = false;
 };
 
