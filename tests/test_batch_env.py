@@ -1,5 +1,7 @@
 """BatchEnv behaviour: determinism, autoreset, state access and bad input."""
 
+import os
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -244,3 +246,20 @@ def test_bad_seed():
     env = envs.make("Hopper-v5", num_envs=1)
     with pytest.raises(ValueError, match="seed"):
         env.reset(seed=-1)
+
+
+def resident_bytes():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads /proc/self/statm")
+def test_1024_humanoids_fit_in_1_gb():
+    before = resident_bytes()
+    env = envs.make("Humanoid-v5", num_envs=1024, num_threads=2)
+    env.reset(seed=0)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        env.step(rng.uniform(-0.4, 0.4, (1024, 17)))
+    grown = resident_bytes() - before
+    assert grown < 1e9, f"1024 Humanoid-v5 simulations take {grown / 1e6:.0f} MB"
