@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Hopper-v5 imitation from 10 expert trajectories (experiments/expert_hopper.sh makes
+# them): GAIL state-action and state-only (s, s'), 5M environment steps each, both
+# warm-started by behaviour cloning, beside plain BC. Results: README, "Imitation".
+set -euo pipefail
+expert=${1:-runs/expert_hopper}
+out=${2:-runs/gail_hopper}
+common=(--env Hopper-v5 --demos "$expert/demos.npz" --num-trajectories 10 --total-steps 5000000
+        --bc-init --grad-penalty 1 --num-threads 1 --seed 0)
+python -m gail_fast.train bc --env Hopper-v5 --demos "$expert/demos.npz" --num-trajectories 10 --out "$out/bc"
+start=$(date +%s)
+python -m gail_fast.train gail "${common[@]}" --mode sa --out "$out/sa" &
+python -m gail_fast.train gail "${common[@]}" --mode ss --out "$out/ss" &
+wait
+echo "wall-clock (both runs side by side): $(( $(date +%s) - start )) s"
+for run in expert bc sa ss; do
+  path=$out/$run; [ "$run" = expert ] && path=$expert
+  echo "$run: $(python -m gail_fast.evaluate "$path" --episodes 10)"
+done

@@ -1,0 +1,95 @@
+"""Hyperparameter dataclasses and the command-line flags generated from them.
+
+A field is declared with `param(default, "one-line doc")`; `add_arguments` turns every
+field into a `--kebab-case` flag with that doc as its help, nested dataclasses included
+(their fields keep their own names, so they must not collide).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import types
+import typing
+from typing import Any
+
+
+def param(default: Any, doc: str) -> Any:
+    """A dataclass field with its one-line documentation."""
+    if isinstance(default, (list, dict, tuple)):
+        return dataclasses.field(default_factory=lambda: default, metadata={"doc": doc})
+    return dataclasses.field(default=default, metadata={"doc": doc})
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _base_type(tp: Any) -> tuple[Any, bool]:
+    """(type, optional) of an annotation such as `int | None`."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return args[0], True
+    return tp, False
+
+
+def add_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
+    """Adds a flag for every field of the dataclass `cls` (recursively)."""
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        tp, optional = _base_type(hints[f.name])
+        if dataclasses.is_dataclass(tp):
+            add_arguments(parser.add_argument_group(tp.__name__), tp)
+            continue
+        doc = f.metadata.get("doc", "")
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        help_text = f"{doc} (default: {default})"
+        if tp is bool:
+            parser.add_argument(_flag(f.name), action=argparse.BooleanOptionalAction, default=None, help=help_text)
+        elif typing.get_origin(tp) is tuple:
+            item = typing.get_args(tp)[0]
+            parser.add_argument(_flag(f.name), type=item, nargs="+", default=None, metavar="N", help=help_text)
+        else:
+            parser.add_argument(_flag(f.name), type=tp, default=None, help=help_text)
+        del optional
+
+
+def from_arguments(cls: type, args: argparse.Namespace, base: Any = None) -> Any:
+    """Builds `cls` from parsed flags; flags left out keep `base`'s values (or the defaults)."""
+    base = cls() if base is None else base
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for f in dataclasses.fields(cls):
+        tp, _ = _base_type(hints[f.name])
+        if dataclasses.is_dataclass(tp):
+            values[f.name] = from_arguments(tp, args, getattr(base, f.name))
+            continue
+        given = getattr(args, f.name, None)
+        if given is None:
+            values[f.name] = getattr(base, f.name)
+        else:
+            values[f.name] = tuple(given) if typing.get_origin(tp) is tuple else given
+    return cls(**values)
+
+
+def to_dict(config: Any) -> dict[str, Any]:
+    return dataclasses.asdict(config)
+
+
+def from_dict(cls: type, data: dict[str, Any]) -> Any:
+    """Rebuilds a config saved by `to_dict`; unknown keys are an error."""
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise ValueError(f"unknown {cls.__name__} fields: {sorted(unknown)}")
+    values = {}
+    for name, value in data.items():
+        tp, _ = _base_type(hints[name])
+        if dataclasses.is_dataclass(tp):
+            value = from_dict(tp, value)
+        elif typing.get_origin(tp) is tuple and value is not None:
+            value = tuple(value)
+        values[name] = value
+    return cls(**values)

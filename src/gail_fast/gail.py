@@ -1,0 +1,272 @@
+"""Generative Adversarial Imitation Learning (Ho & Ermon 2016), Algorithm 1.
+
+The convention, used everywhere: D(z) is the probability that z came from the expert.
+The discriminator is trained by binary cross-entropy with expert samples labelled 1 and
+policy samples 0, on logits: D(z) = sigmoid(logit(z)). The policy's reward is, by
+default, r(z) = -log(1 - D(z)) = softplus(logit(z)): high where D takes z for the
+expert's.
+
+Per iteration:
+  1. sample rollouts from the policy in the batch simulator;
+  2. reward every transition with the current discriminator;
+  3. one TRPO step on those rewards;
+  4. M steps of the discriminator, expert minibatches matching the policy batch.
+
+What the discriminator sees (`mode`): "sa" the state-action pair (s, a); "s" the state;
+"ss" the transition (s, s'). The last two need no actions, so they imitate state-only
+demonstrations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gail_fast import envs
+from gail_fast.agent import Agent
+from gail_fast.bc import behaviour_cloning
+from gail_fast.config import param, to_dict
+from gail_fast.demos import Demonstrations
+from gail_fast.nets import mlp
+from gail_fast.rollout import Batch, RolloutCollector
+from gail_fast.runs import Run, load_checkpoint, save_checkpoint
+from gail_fast.trpo import TRPOConfig, trpo_update
+
+MODES = ("sa", "s", "ss")
+REWARDS = ("gail", "logd", "logit")
+
+
+@dataclass
+class GAILConfig:
+    """GAIL: TRPO on the discriminator's reward."""
+
+    env: str = param("Hopper-v5", "Environment id.")
+    demos: str = param("", "Demonstrations file (see gail_fast.demos).")
+    num_trajectories: int = param(10, "Expert trajectories used from the file.")
+    mode: str = param("sa", "What the discriminator sees: sa (state, action), s (state), ss (state, next state).")
+    reward: str = param("gail", "Policy reward: gail -log(1-D), logd log D, logit log D - log(1-D).")
+    total_steps: int = param(5_000_000, "Environment steps to train for.")
+    num_envs: int = param(16, "Parallel environments.")
+    num_threads: int | None = param(None, "Simulator threads (default: one per CPU).")
+    nstep: int = param(256, "Steps of every environment per iteration (batch = num_envs * nstep).")
+    seed: int = param(0, "Seed of the networks, the sampling and the environments.")
+    hidden: tuple[int, ...] = param((64, 64), "Hidden layer sizes of the policy and value networks.")
+    init_log_std: float = param(-0.5, "Initial log standard deviation of the Gaussian policy.")
+    torch_threads: int = param(1, "PyTorch threads; more contend with the simulator's on few cores.")
+    disc_hidden: tuple[int, ...] = param((100, 100), "Hidden layer sizes of the discriminator.")
+    disc_lr: float = param(3e-4, "Adam learning rate of the discriminator.")
+    disc_steps: int = param(1, "Discriminator steps per iteration (M).")
+    disc_minibatch: int = param(0, "Policy samples per discriminator step (0: the whole batch).")
+    disc_entropy: float = param(1e-3, "Entropy bonus of the discriminator's Bernoulli output.")
+    grad_penalty: float = param(0.0, "Weight of a zero-centred gradient penalty on mixed samples (0: off).")
+    bc_init: bool = param(False, "Warm-start the policy by behaviour cloning.")
+    bc_steps: int = param(2000, "Behaviour-cloning gradient steps of the warm start.")
+    trpo: TRPOConfig = dataclasses.field(default_factory=TRPOConfig)
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
+        if self.reward not in REWARDS:
+            raise ValueError(f"reward must be one of {REWARDS}, got {self.reward!r}")
+        if self.num_trajectories < 1:
+            raise ValueError(f"num_trajectories must be >= 1, got {self.num_trajectories}")
+
+
+# ---- what the discriminator sees ------------------------------------------------------------
+
+
+def expert_inputs(demos: Demonstrations, mode: str) -> np.ndarray:
+    """`(n, nz)` discriminator inputs of every expert transition."""
+    s, s_next, a = demos.transitions()
+    if mode == "sa":
+        if a is None:
+            raise ValueError(
+                f"the demonstrations from {demos.source} have no actions: use a state-only mode (s or ss)"
+            )
+        return np.concatenate([s, a], axis=1)
+    return s if mode == "s" else np.concatenate([s, s_next], axis=1)
+
+
+def policy_inputs(batch: Batch, mode: str, action_low: np.ndarray, action_high: np.ndarray) -> np.ndarray:
+    """`(nstep * nenv, nz)` discriminator inputs of a rollout batch, as `expert_inputs`.
+
+    Actions are clipped to the action space, as the environment (and the recorded
+    expert) applied them.
+    """
+    n = batch.nstep * batch.nenv
+    s = batch.obs.reshape(n, -1)
+    if mode == "sa":
+        a = np.clip(batch.actions.reshape(n, -1), action_low, action_high)
+        return np.concatenate([s, a], axis=1)
+    return s if mode == "s" else np.concatenate([s, batch.next_obs().reshape(n, -1)], axis=1)
+
+
+# ---- the discriminator -------------------------------------------------------------------
+
+
+class Discriminator(nn.Module):
+    """logit(z), with D(z) = sigmoid(logit(z)) = P(z came from the expert).
+
+    Inputs are standardised with the expert data's statistics, fixed at construction.
+    """
+
+    def __init__(self, expert: np.ndarray, hidden: tuple[int, ...] = (100, 100)) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.as_tensor(expert.mean(0), dtype=torch.float32))
+        # A constant expert dimension gets scale 1, so it cannot blow up a policy sample.
+        std = expert.std(0)
+        self.register_buffer("std", torch.as_tensor(np.where(std > 1e-6, std, 1.0), dtype=torch.float32))
+        self.net = mlp(expert.shape[1], tuple(hidden), 1)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net((z - self.mean) / self.std).squeeze(-1)
+
+    @torch.no_grad()
+    def reward(self, z: torch.Tensor, kind: str = "gail") -> torch.Tensor:
+        """The policy's reward for inputs z (higher where D(z) says expert)."""
+        logit = self(z)
+        if kind == "gail":
+            return F.softplus(logit)  # -log(1 - D)
+        if kind == "logd":
+            return -F.softplus(-logit)  # log D
+        return logit  # log D - log(1 - D)
+
+
+def discriminator_step(
+    disc: Discriminator,
+    optimizer: torch.optim.Optimizer,
+    expert: torch.Tensor,
+    policy: torch.Tensor,
+    entropy_bonus: float,
+    grad_penalty: float,
+    generator: torch.Generator | None = None,
+) -> dict[str, float]:
+    """One gradient step of binary cross-entropy: expert labelled 1, policy 0."""
+    logit_e, logit_p = disc(expert), disc(policy)
+    loss = F.binary_cross_entropy_with_logits(logit_e, torch.ones_like(logit_e)) + F.binary_cross_entropy_with_logits(
+        logit_p, torch.zeros_like(logit_p)
+    )
+    logits = torch.cat([logit_e, logit_p])
+    # Bernoulli entropy of D: a bonus for not being over-confident.
+    entropy = (F.softplus(logits) - logits * torch.sigmoid(logits)).mean()
+    total = loss - entropy_bonus * entropy
+    if grad_penalty > 0:
+        alpha = torch.rand(len(expert), 1, generator=generator)
+        mixed = (alpha * expert + (1 - alpha) * policy).requires_grad_(True)
+        (grad,) = torch.autograd.grad(disc(mixed).sum(), mixed, create_graph=True)
+        total = total + grad_penalty * grad.pow(2).sum(-1).mean()
+    optimizer.zero_grad()
+    total.backward()
+    optimizer.step()
+    return {
+        "disc/loss": loss.item(),
+        "disc/entropy": entropy.item(),
+        "disc/acc_expert": (logit_e > 0).float().mean().item(),
+        "disc/acc_policy": (logit_p < 0).float().mean().item(),
+    }
+
+
+# ---- Algorithm 1 -------------------------------------------------------------------------
+
+
+CURVES = ["charts/episodic_return", "charts/gail_reward", "disc/acc_expert", "disc/acc_policy", "losses/kl"]
+
+
+def train_gail(cfg: GAILConfig, out: Path, resume: bool = False, progress=None) -> Path:
+    """Trains (or resumes) GAIL; returns the run folder."""
+    torch.set_num_threads(cfg.torch_threads)
+    demos = Demonstrations.load(cfg.demos, env_id=cfg.env)
+    if cfg.num_trajectories > demos.num_episodes:
+        raise ValueError(f"{cfg.demos} holds {demos.num_episodes} trajectories; {cfg.num_trajectories} were asked for")
+    demos = demos.take(cfg.num_trajectories)
+    env = envs.make(cfg.env, num_envs=cfg.num_envs, num_threads=cfg.num_threads)
+    nobs, nact = env.single_observation_space.shape[0], env.single_action_space.shape[0]
+    if demos.obs.shape[1] != nobs:
+        raise ValueError(f"{cfg.demos} has {demos.obs.shape[1]}-dim observations; {cfg.env} has {nobs}")
+    if demos.actions is not None and demos.actions.shape[1] != nact:
+        raise ValueError(f"{cfg.demos} has {demos.actions.shape[1]}-dim actions; {cfg.env} has {nact}")
+    expert = expert_inputs(demos, cfg.mode)
+    expert_t = torch.as_tensor(expert, dtype=torch.float32)
+    low, high = env.single_action_space.low, env.single_action_space.high
+
+    agent = Agent.create(nobs, nact, cfg.hidden, cfg.init_log_std, cfg.trpo.vf_lr, cfg.seed)
+    disc = Discriminator(expert, cfg.disc_hidden)
+    disc_optimizer = torch.optim.Adam(disc.parameters(), lr=cfg.disc_lr)
+    iteration, global_step = 0, 0
+    if resume:
+        state = load_checkpoint(out)
+        agent.load_state_dict(state)
+        disc.load_state_dict(state["discriminator"])
+        disc_optimizer.load_state_dict(state["disc_optimizer"])
+        iteration, global_step = int(state["iteration"]), int(state["global_step"])
+    elif cfg.bc_init:
+        behaviour_cloning(agent.policy, demos, cfg.bc_steps, generator=agent.generator)
+    run = Run(out, {"algo": "gail", **to_dict(cfg)}, iteration if resume else None, global_step)
+    collector = RolloutCollector(env, seed=cfg.seed + iteration * cfg.num_envs)
+    if progress is not None:
+        progress.reset(total=cfg.total_steps)
+        progress.update(global_step)
+    try:
+        while global_step < cfg.total_steps:
+            start = time.perf_counter()
+            # 1. sample rollouts from the policy
+            batch = collector.collect(agent.policy, cfg.nstep)
+            z = torch.as_tensor(policy_inputs(batch, cfg.mode, low, high), dtype=torch.float32)
+            # 2. reward with the current discriminator
+            rewards = disc.reward(z, cfg.reward).numpy().reshape(batch.nstep, batch.nenv).astype(np.float64)
+            # 3. TRPO step on those rewards
+            stats = trpo_update(agent.policy, agent.value_fn, agent.vf_optimizer, batch, rewards, cfg.trpo, agent.generator)
+            # 4. M discriminator steps, expert minibatches the size of the policy's
+            size = cfg.disc_minibatch or len(z)
+            for _ in range(cfg.disc_steps):
+                pi = z[torch.randperm(len(z), generator=agent.generator)[:size]]
+                ex = expert_t[torch.randint(len(expert_t), (len(pi),), generator=agent.generator)]
+                disc_stats = discriminator_step(disc, disc_optimizer, ex, pi, cfg.disc_entropy, cfg.grad_penalty, agent.generator)
+
+            iteration += 1
+            global_step += batch.nstep * batch.nenv
+            returns = batch.episode_returns
+            scalars = {
+                "charts/episodic_return": returns.mean() if len(returns) else float("nan"),
+                "charts/episodic_length": batch.episode_lengths.mean() if len(returns) else float("nan"),
+                "charts/gail_reward": float(rewards.mean()),
+                "charts/SPS": batch.nstep * batch.nenv / (time.perf_counter() - start),
+                **{f"losses/{k}": v for k, v in stats.items()},
+                **disc_stats,
+            }
+            save_checkpoint(
+                run.checkpoint_path,
+                {
+                    "format": "gail_fast.checkpoint",
+                    "algo": "gail",
+                    "env_id": cfg.env,
+                    "config": to_dict(cfg),
+                    "iteration": iteration,
+                    "global_step": global_step,
+                    **agent.state_dict(),
+                    "discriminator": disc.state_dict(),
+                    "disc_optimizer": disc_optimizer.state_dict(),
+                },
+            )
+            run.log(iteration, global_step, scalars)
+            if iteration % 10 == 0:
+                run.plot(CURVES)
+            if progress is not None:
+                progress.update(batch.nstep * batch.nenv)
+                progress.set_postfix(
+                    ret=f"{scalars['charts/episodic_return']:.0f}",
+                    acc=f"{disc_stats['disc/acc_expert']:.2f}/{disc_stats['disc/acc_policy']:.2f}",
+                    refresh=False,
+                )
+        run.plot(CURVES)
+    finally:
+        run.close()
+        env.close()
+    return out

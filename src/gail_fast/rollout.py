@@ -1,0 +1,121 @@
+"""Rollouts: the policy drives a vector environment for `nstep` steps of every env."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from gymnasium.vector import VectorEnv
+
+from gail_fast.nets import GaussianPolicy
+
+
+@dataclass(frozen=True)
+class Batch:
+    """`nstep x nenv` transitions, time-major.
+
+    With SAME_STEP autoreset, `obs[t + 1]` starts a new episode where `ended[t]`; the
+    true next observation of such a step is `final_obs[t]`. `last_obs` follows the last
+    step, for bootstrapping.
+    """
+
+    obs: np.ndarray  # (nstep, nenv, nobs)
+    actions: np.ndarray  # (nstep, nenv, nact)
+    log_probs: np.ndarray  # (nstep, nenv)
+    rewards: np.ndarray  # (nstep, nenv), the environment's reward
+    terminated: np.ndarray  # (nstep, nenv) bool
+    truncated: np.ndarray  # (nstep, nenv) bool
+    final_obs: np.ndarray  # (nstep, nenv, nobs), rows valid where terminated | truncated
+    last_obs: np.ndarray  # (nenv, nobs)
+    episode_returns: np.ndarray = field(default_factory=lambda: np.zeros(0))  # finished episodes
+    episode_lengths: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def __post_init__(self) -> None:
+        nstep, nenv, nobs = self.obs.shape
+        expect = {
+            "actions": (nstep, nenv),
+            "log_probs": (nstep, nenv),
+            "rewards": (nstep, nenv),
+            "terminated": (nstep, nenv),
+            "truncated": (nstep, nenv),
+            "final_obs": (nstep, nenv, nobs),
+            "last_obs": (nenv, nobs),
+        }
+        for name, shape in expect.items():
+            got = getattr(self, name).shape
+            if got[: len(shape)] != shape:
+                raise ValueError(f"Batch.{name} has shape {got}, expected {shape}...")
+
+    @property
+    def ended(self) -> np.ndarray:
+        return self.terminated | self.truncated
+
+    @property
+    def nstep(self) -> int:
+        return self.obs.shape[0]
+
+    @property
+    def nenv(self) -> int:
+        return self.obs.shape[1]
+
+    def next_obs(self) -> np.ndarray:
+        """`(nstep, nenv, nobs)` the observation each transition led to, before any reset."""
+        nxt = np.concatenate([self.obs[1:], self.last_obs[None]], axis=0)
+        return np.where(self.ended[..., None], self.final_obs, nxt)
+
+
+def to_tensor(x: np.ndarray) -> torch.Tensor:
+    return torch.as_tensor(x, dtype=torch.float32)
+
+
+class RolloutCollector:
+    """Keeps one vector environment running across calls, so episodes span iterations."""
+
+    def __init__(self, env: VectorEnv, seed: int) -> None:
+        self.env = env
+        self.obs, _ = env.reset(seed=seed)
+        self.nenv = env.num_envs
+        self.running_return = np.zeros(self.nenv)
+        self.running_length = np.zeros(self.nenv, dtype=np.int64)
+        low, high = env.single_action_space.low, env.single_action_space.high
+        self.action_low = np.where(np.isfinite(low), low, -np.inf)
+        self.action_high = np.where(np.isfinite(high), high, np.inf)
+
+    def collect(self, policy: GaussianPolicy, nstep: int, deterministic: bool = False) -> Batch:
+        """Runs `policy` for `nstep` steps of every environment.
+
+        The policy's Gaussian actions are clipped to the action space before they reach
+        the environment; the batch keeps the unclipped ones, whose log-probabilities
+        the policy gradient needs.
+        """
+        nenv, nobs = self.nenv, self.obs.shape[1]
+        nact = self.env.single_action_space.shape[0]
+        obs = np.empty((nstep, nenv, nobs))
+        actions = np.empty((nstep, nenv, nact), dtype=np.float32)
+        log_probs = np.empty((nstep, nenv), dtype=np.float32)
+        rewards = np.empty((nstep, nenv))
+        terminated = np.empty((nstep, nenv), dtype=bool)
+        truncated = np.empty((nstep, nenv), dtype=bool)
+        final_obs = np.zeros((nstep, nenv, nobs))
+        returns, lengths = [], []
+        for t in range(nstep):
+            obs[t] = self.obs
+            action, log_prob = policy.act(to_tensor(self.obs), deterministic)
+            actions[t], log_probs[t] = action.numpy(), log_prob.numpy()
+            env_action = np.clip(actions[t], self.action_low, self.action_high)
+            self.obs, rewards[t], terminated[t], truncated[t], info = self.env.step(env_action)
+            self.running_return += rewards[t]
+            self.running_length += 1
+            ended = terminated[t] | truncated[t]
+            if ended.any():
+                idx = np.flatnonzero(ended)
+                final_obs[t, idx] = np.stack([info["final_obs"][i] for i in idx])
+                returns += self.running_return[idx].tolist()
+                lengths += self.running_length[idx].tolist()
+                self.running_return[idx] = 0.0
+                self.running_length[idx] = 0
+        return Batch(
+            obs, actions, log_probs, rewards, terminated, truncated, final_obs, self.obs.copy(),
+            np.asarray(returns, dtype=np.float64), np.asarray(lengths, dtype=np.int64),
+        )

@@ -1,0 +1,144 @@
+"""GAIL: the discriminator's sign convention, a small end-to-end run, bad input."""
+
+import numpy as np
+import pytest
+import torch
+
+from gail_fast import gail, train
+from gail_fast.demos import Demonstrations, record
+from gail_fast.evaluate import evaluate_policy
+from gail_fast.runs import load_checkpoint, load_policy
+
+
+def test_sign_convention_on_separable_data():
+    """Trained to separate expert from policy samples, D is high on the expert's and
+    every reward kind is higher there."""
+    gen = torch.Generator().manual_seed(0)
+    expert = np.random.default_rng(0).normal(+2.0, 0.5, size=(512, 3))
+    policy = torch.as_tensor(np.random.default_rng(1).normal(-2.0, 0.5, size=(512, 3)), dtype=torch.float32)
+    disc = gail.Discriminator(expert, hidden=(32, 32))
+    optimizer = torch.optim.Adam(disc.parameters(), lr=1e-2)
+    expert_t = torch.as_tensor(expert, dtype=torch.float32)
+    for _ in range(100):
+        stats = gail.discriminator_step(disc, optimizer, expert_t, policy, 1e-3, 0.0, gen)
+    assert stats["disc/acc_expert"] == 1.0 and stats["disc/acc_policy"] == 1.0
+    with torch.no_grad():
+        assert torch.sigmoid(disc(expert_t)).min() > 0.9  # D = P(expert)
+        assert torch.sigmoid(disc(policy)).max() < 0.1
+    for kind in gail.REWARDS:
+        assert disc.reward(expert_t, kind).min() > disc.reward(policy, kind).max(), kind
+    # -log(1 - D) is positive everywhere, log D negative, the logit changes sign
+    assert (disc.reward(policy, "gail") > 0).all() and (disc.reward(expert_t, "logd") < 0).all()
+
+
+def test_gradient_penalty_smooths_the_discriminator():
+    expert = np.random.default_rng(0).normal(+1.0, 0.1, size=(256, 2))
+    policy = torch.as_tensor(np.random.default_rng(1).normal(-1.0, 0.1, size=(256, 2)), dtype=torch.float32)
+    slopes = []
+    for gp in (0.0, 10.0):
+        torch.manual_seed(0)
+        disc = gail.Discriminator(expert, hidden=(32, 32))
+        optimizer = torch.optim.Adam(disc.parameters(), lr=1e-2)
+        for _ in range(200):
+            gail.discriminator_step(disc, optimizer, torch.as_tensor(expert, dtype=torch.float32), policy, 0.0, gp)
+        x = torch.zeros(1, 2, requires_grad=True)
+        (grad,) = torch.autograd.grad(disc(x).sum(), x)
+        slopes.append(grad.norm().item())
+    assert slopes[1] < 0.5 * slopes[0]
+
+
+@pytest.fixture(scope="module")
+def pendulum_demos(tmp_path_factory):
+    """An InvertedPendulum-v5 TRPO expert and 5 of its episodes."""
+    root = tmp_path_factory.mktemp("gail")
+    train.main(["expert", "--env", "InvertedPendulum-v5", "--total-steps", "40960", "--num-envs", "8",
+                "--nstep", "256", "--out", str(root / "expert")])
+    expert = evaluate_policy(load_policy(root / "expert")[0], "InvertedPendulum-v5", episodes=5)
+    record(root / "expert", episodes=5).save(root / "demos.npz")
+    return root, expert.mean_return
+
+
+def test_gail_reaches_its_expert_on_a_simple_task(pendulum_demos):
+    """Algorithm 1 end to end, no environment reward: >= 0.9 of the expert's return."""
+    root, expert_return = pendulum_demos
+    assert expert_return > 900
+    train.main(["gail", "--env", "InvertedPendulum-v5", "--demos", str(root / "demos.npz"), "--num-trajectories",
+                "5", "--total-steps", "61440", "--num-envs", "8", "--nstep", "256", "--out", str(root / "gail")])
+    policy, env_id, state = load_policy(root / "gail")
+    assert state["algo"] == "gail" and "discriminator" in state
+    result = evaluate_policy(policy, env_id, episodes=10)
+    assert result.mean_return >= 0.9 * expert_return
+    rows = (root / "gail" / "progress.csv").read_text().splitlines()
+    assert {"disc/acc_expert", "disc/acc_policy", "charts/gail_reward", "disc/loss"} <= set(rows[0].split(","))
+
+
+def test_gail_resumes(pendulum_demos):
+    root, _ = pendulum_demos
+    args = ["gail", "--env", "InvertedPendulum-v5", "--demos", str(root / "demos.npz"), "--num-trajectories", "5",
+            "--num-envs", "4", "--nstep", "64", "--mode", "ss"]
+    train.main([*args, "--total-steps", "512", "--out", str(root / "resumable")])
+    train.main(["gail", "--resume", str(root / "resumable"), "--total-steps", "1024"])
+    state = load_checkpoint(root / "resumable")
+    assert state["global_step"] == 1024 and state["config"]["mode"] == "ss"
+
+
+def test_bc_baseline(pendulum_demos, tmp_path):
+    root, _ = pendulum_demos
+    train.main(["bc", "--env", "InvertedPendulum-v5", "--demos", str(root / "demos.npz"), "--num-trajectories", "5",
+                "--bc-steps", "500", "--out", str(tmp_path / "bc")])
+    policy, env_id, state = load_policy(tmp_path / "bc")
+    assert state["algo"] == "bc"
+    losses = [float(line.split(",")[-1]) for line in (tmp_path / "bc" / "progress.csv").read_text().splitlines()[1:]]
+    assert losses[-1] < 0.5 * losses[0]
+
+
+# ---- bad input ----------------------------------------------------------------------
+
+
+def demos_file(tmp_path, env_id="Hopper-v5", nobs=11, actions=True, episodes=2):
+    lengths = np.full(episodes, 3)
+    d = Demonstrations(env_id, "t", lengths, np.zeros((4 * episodes, nobs)), np.zeros(episodes, bool),
+                       np.ones(episodes, bool), np.zeros((3 * episodes, 3)) if actions else None)
+    path = tmp_path / "d.npz"
+    d.save(path)
+    return path
+
+
+def run_gail(tmp_path, capsys, *extra):
+    with pytest.raises(SystemExit) as e:
+        train.main(["gail", "--env", "Hopper-v5", "--total-steps", "64", "--num-envs", "1", "--nstep", "8",
+                    "--out", str(tmp_path / "run"), *extra])
+    assert e.value.code == 2
+    return capsys.readouterr().err
+
+
+def test_dataset_for_another_environment(tmp_path, capsys):
+    path = demos_file(tmp_path, env_id="Walker2d-v5")
+    assert "for Walker2d-v5, not Hopper-v5" in run_gail(tmp_path, capsys, "--demos", str(path), "--num-trajectories", "1")
+
+
+def test_wrong_observation_size(tmp_path, capsys):
+    path = demos_file(tmp_path, nobs=7)
+    assert "7-dim observations; Hopper-v5 has 11" in run_gail(tmp_path, capsys, "--demos", str(path), "--num-trajectories", "1")
+
+
+def test_state_action_mode_needs_actions(tmp_path, capsys):
+    path = demos_file(tmp_path, actions=False)
+    err = run_gail(tmp_path, capsys, "--demos", str(path), "--num-trajectories", "1")
+    assert "have no actions: use a state-only mode" in err
+
+
+def test_too_many_trajectories_and_empty_dataset(tmp_path, capsys):
+    path = demos_file(tmp_path, episodes=2)
+    assert "holds 2 trajectories; 10 were asked for" in run_gail(tmp_path, capsys, "--demos", str(path))
+    empty = tmp_path / "empty.npz"
+    np.savez(empty, format=np.array("gail_fast.demos"), version=np.array(1), env_id=np.array("Hopper-v5"),
+             source=np.array("t"), episode_lengths=np.zeros(0, np.int64), obs=np.zeros((0, 11)),
+             terminated=np.zeros(0, bool), truncated=np.zeros(0, bool))
+    assert "at least one episode" in run_gail(tmp_path, capsys, "--demos", str(empty))
+
+
+def test_bad_mode_and_reward(tmp_path, capsys):
+    path = demos_file(tmp_path)
+    assert "mode must be one of" in run_gail(tmp_path, capsys, "--demos", str(path), "--mode", "xyz")
+    assert "reward must be one of" in run_gail(tmp_path, capsys, "--demos", str(path), "--reward", "xyz")
