@@ -167,3 +167,18 @@ def test_bad_datasets(tmp_path):
     np.savez(pickled, format=np.array("gail_fast.demos"), version=np.array(1), obs=np.array([object()], dtype=object))
     with pytest.raises(ValueError, match="pickled.npz is not a readable"):
         demos.Demonstrations.load(pickled)
+
+
+def test_pipeline_end_to_end(tmp_path, capsys):
+    """The main command's flow, tiny: expert, demonstrations, BC, GAIL, the table; run
+    again, it reuses what is there."""
+    train.pipeline(tmp_path, expert_steps=2048, gail_steps=2048)
+    out = capsys.readouterr().out
+    for name in ("expert", "BC", "GAIL"):
+        assert f"\n{name}" in out
+    assert demos.Demonstrations.load(tmp_path / "demos.npz").num_episodes == 25
+    mtime = (tmp_path / "demos.npz").stat().st_mtime
+    steps = load_checkpoint(tmp_path / "expert")["global_step"]
+    train.pipeline(tmp_path, expert_steps=2048, gail_steps=2048)
+    assert (tmp_path / "demos.npz").stat().st_mtime == mtime
+    assert load_checkpoint(tmp_path / "expert")["global_step"] == steps

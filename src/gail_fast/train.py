@@ -163,15 +163,14 @@ def resume_config(cls, args, run: Path, algo: str, parser: argparse.ArgumentPars
     return from_arguments(cls, args, from_dict(cls, saved))
 
 
-def pipeline(quick: bool, root: Path, seed: int) -> None:
-    """Expert (trained or reused), demonstrations, BC and GAIL on Hopper-v5, then a table."""
+def pipeline(root: Path, expert_steps: int, gail_steps: int, seed: int = 0) -> None:
+    """Expert (trained, or resumed and reused), demonstrations, BC and GAIL on Hopper-v5,
+    then a table of their returns."""
     from gail_fast.demos import record
     from gail_fast.evaluate import evaluate_policy
     from gail_fast.runs import load_policy
 
     env_id = "Hopper-v5"
-    expert_steps, gail_steps = (300_000, 300_000) if quick else (3_000_000, 5_000_000)
-    root = root / ("quick" if quick else "full")
     expert_run, gail_run, bc_run = root / "expert", root / "gail", root / "bc"
     demos_file = root / "demos.npz"
     with progress_bar(expert_steps, "1/3 expert") as bar:
@@ -183,7 +182,9 @@ def pipeline(quick: bool, root: Path, seed: int) -> None:
         record(expert_run, episodes=25).save(demos_file)
     train_bc(BCConfig(env=env_id, demos=str(demos_file), seed=seed), bc_run)
     with progress_bar(gail_steps, "3/3 GAIL") as bar:
-        gail_cfg = GAILConfig(env=env_id, demos=str(demos_file), total_steps=gail_steps, seed=seed, bc_init=True)
+        gail_cfg = GAILConfig(
+            env=env_id, demos=str(demos_file), total_steps=gail_steps, seed=seed, bc_init=True, grad_penalty=1.0
+        )
         has_checkpoint = (gail_run / "checkpoints" / "latest.pt").exists()
         train_gail(gail_cfg, gail_run, resume=has_checkpoint, progress=bar)
     print(f"\n{env_id}, deterministic policies, 10 episodes each")
@@ -204,7 +205,10 @@ def main(argv: list[str] | None = None) -> None:
         parser.add_argument("--out", type=Path, default=Path("runs/pipeline"), help="folder of the pipeline's runs")
         parser.add_argument("--seed", type=int, default=0)
         args = parser.parse_args(argv)
-        pipeline(args.quick, args.out, args.seed)
+        if args.quick:
+            pipeline(args.out / "quick", 300_000, 300_000, args.seed)
+        else:
+            pipeline(args.out / "full", 3_000_000, 5_000_000, args.seed)
         return
 
     sub = parser.add_subparsers(dest="command", required=True)
