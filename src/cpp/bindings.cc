@@ -10,6 +10,8 @@
 #include <pybind11/stl.h>
 
 #include "batch_env.h"
+#include "skeleton.h"
+#include "spline.h"
 #include "tasks/task.h"
 
 namespace py = pybind11;
@@ -78,7 +80,7 @@ std::unique_ptr<BatchEnv> make_batch_env(const std::string& xml_path, const std:
 PYBIND11_MODULE(_core, m) {
   using gail_fast::BatchEnv;
   using gail_fast::checked;
-  m.doc() = "gail_fast C++ kernels: batched MuJoCo simulation";
+  m.doc() = "gail_fast C++ kernels: batched MuJoCo simulation, splines, skeleton kinematics";
   gail_fast::install_mujoco_handlers();
 
   m.attr("MUJOCO_HEADER_VERSION") = mjVERSION_HEADER;
@@ -195,4 +197,76 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
           },
           py::arg("actions"),
           "The physics of step() alone on one thread: the reference rate for benchmarks.");
+
+  m.def(
+      "cubic_spline",
+      [](py::handle x, py::handle y, py::handle xq, const std::string& boundary, double period, py::handle value,
+         py::handle deriv) {
+        const auto bc = gail_fast::parse_spline_boundary(boundary);
+        auto xa = py::reinterpret_borrow<py::array>(x);
+        auto ya = py::reinterpret_borrow<py::array>(y);
+        auto qa = py::reinterpret_borrow<py::array>(xq);
+        if (!py::isinstance<py::array>(x) || xa.ndim() != 1) throw py::value_error("x must be a 1-D array");
+        if (!py::isinstance<py::array>(y) || ya.ndim() != 2) throw py::value_error("y must be a 2-D array (nknot, nchannel)");
+        if (!py::isinstance<py::array>(xq) || qa.ndim() != 1) throw py::value_error("xq must be a 1-D array");
+        const py::ssize_t n = xa.shape(0), nc = ya.shape(1), nq = qa.shape(0);
+        const double* xp = checked<double>(x, "x", {n}, false);
+        const double* yp = checked<double>(y, "y", {n, nc}, false);
+        const double* qp = checked<double>(xq, "xq", {nq}, false);
+        double* vp = checked<double>(value, "value", {nq, nc}, true);
+        double* dp = deriv.is_none() ? nullptr : checked<double>(deriv, "deriv", {nq, nc}, true);
+        if (n < 2) throw py::value_error("a spline needs at least 2 knots, got " + std::to_string(n));
+        for (py::ssize_t i = 0; i + 1 < n; ++i)
+          if (!(xp[i] < xp[i + 1])) throw py::value_error("x must be strictly increasing (index " + std::to_string(i + 1) + ")");
+        gail_fast::check_finite(yp, n, nc, "y");
+        gail_fast::check_finite(qp, 1, nq, "xq");
+        if (!(period >= 0) || !std::isfinite(period)) throw py::value_error("period must be >= 0 (0: no unwrapping)");
+        py::gil_scoped_release release;
+        gail_fast::cubic_spline(xp, yp, static_cast<int>(n), static_cast<int>(nc), qp, static_cast<int>(nq), bc, period, vp, dp);
+      },
+      py::arg("x"), py::arg("y"), py::arg("xq"), py::arg("boundary"), py::arg("period"), py::arg("value"),
+      py::arg("deriv") = py::none(),
+      "Cubic spline through y (nknot, nchannel) at x, evaluated at xq into value (and deriv), (nquery, nchannel).");
+
+  m.def(
+      "forward_kinematics",
+      [](py::handle parent, py::handle axis, py::handle offset, py::handle dof_axis, py::handle dof_column,
+         py::handle translation_column, py::handle motion, py::handle positions) {
+        auto pa = py::reinterpret_borrow<py::array>(parent);
+        if (!py::isinstance<py::array>(parent) || pa.ndim() != 1) throw py::value_error("parent must be a 1-D array");
+        auto ma = py::reinterpret_borrow<py::array>(motion);
+        if (!py::isinstance<py::array>(motion) || ma.ndim() != 2) throw py::value_error("motion must be a 2-D array (nframe, ncolumn)");
+        const py::ssize_t nbone = pa.shape(0), nframe = ma.shape(0), ncol = ma.shape(1);
+        gail_fast::SkeletonArrays sk;
+        sk.nbone = static_cast<int>(nbone);
+        const int* par = checked<int>(parent, "parent", {nbone}, false);
+        const double* ax = checked<double>(axis, "axis", {nbone, 3, 3}, false);
+        const double* off = checked<double>(offset, "offset", {nbone, 3}, false);
+        const int* da = checked<int>(dof_axis, "dof_axis", {nbone, 3}, false);
+        const int* dc = checked<int>(dof_column, "dof_column", {nbone, 3}, false);
+        const int* tc = checked<int>(translation_column, "translation_column", {3}, false);
+        const double* mo = checked<double>(motion, "motion", {nframe, ncol}, false);
+        double* out = checked<double>(positions, "positions", {nframe, nbone, 3}, true);
+        if (nbone < 1 || par[0] != -1) throw py::value_error("bone 0 must be the root, with parent -1");
+        for (py::ssize_t b = 1; b < nbone; ++b)
+          if (par[b] < 0 || par[b] >= b) throw py::value_error("parent[" + std::to_string(b) + "] must be in [0, " + std::to_string(b) + ")");
+        for (py::ssize_t k = 0; k < 3 * nbone; ++k) {
+          if (da[k] < -1 || da[k] > 2) throw py::value_error("dof_axis entries must be -1, 0, 1 or 2");
+          if (da[k] >= 0 && (dc[k] < 0 || dc[k] >= ncol)) throw py::value_error("dof_column entry " + std::to_string(k) + " is outside the motion's columns");
+        }
+        for (int k = 0; k < 3; ++k)
+          if (tc[k] < -1 || tc[k] >= ncol) throw py::value_error("translation_column is outside the motion's columns");
+        gail_fast::check_finite(mo, nframe, ncol, "motion");
+        sk.parent.assign(par, par + nbone);
+        sk.axis.assign(ax, ax + 9 * nbone);
+        sk.offset.assign(off, off + 3 * nbone);
+        sk.dof_axis.assign(da, da + 3 * nbone);
+        sk.dof_column.assign(dc, dc + 3 * nbone);
+        std::copy(tc, tc + 3, sk.translation_column);
+        py::gil_scoped_release release;
+        gail_fast::forward_kinematics(sk, mo, static_cast<int>(nframe), static_cast<int>(ncol), out);
+      },
+      py::arg("parent"), py::arg("axis"), py::arg("offset"), py::arg("dof_axis"), py::arg("dof_column"),
+      py::arg("translation_column"), py::arg("motion"), py::arg("positions"),
+      "World positions (nframe, nbone, 3) of an Acclaim skeleton's bone ends; see skeleton.h.");
 }
