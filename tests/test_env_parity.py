@@ -9,7 +9,7 @@ from gail_fast import envs
 NSTEP = 300
 
 
-@pytest.mark.parametrize("env_id", sorted(envs.FAST_ENVS))
+@pytest.mark.parametrize("env_id", sorted(e for e in envs.FAST_ENVS if e in gym.registry))
 def test_matches_gymnasium_across_episode_ends(env_id):
     """From the same state and actions: same obs, reward, terminated, truncated.
 

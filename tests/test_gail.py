@@ -142,3 +142,27 @@ def test_bad_mode_and_reward(tmp_path, capsys):
     path = demos_file(tmp_path)
     assert "mode must be one of" in run_gail(tmp_path, capsys, "--demos", str(path), "--mode", "xyz")
     assert "reward must be one of" in run_gail(tmp_path, capsys, "--demos", str(path), "--reward", "xyz")
+
+
+def test_gail_from_motion_capture_features(mocap_dir, tmp_path):
+    """Mode z end to end on the humanoid: walk clips in, a checkpoint out."""
+    from gail_fast.mocap.convert import convert
+
+    cmu = mocap_dir / "cmu"
+    convert(cmu / "02.asf", [cmu / "02_01.amc", cmu / "02_02.amc"], "Humanoid21Imitation-v0").save(tmp_path / "walk.npz")
+    train.main(["gail", "--env", "Humanoid21Imitation-v0", "--demos", str(tmp_path / "walk.npz"), "--mode", "z",
+                "--num-trajectories", "2", "--num-envs", "4", "--nstep", "64", "--total-steps", "512",
+                "--hidden", "150", "150", "150", "--out", str(tmp_path / "run")])
+    state = load_checkpoint(tmp_path / "run")
+    assert state["global_step"] == 512 and state["config"]["mode"] == "z"
+
+
+def test_feature_only_demonstrations_need_mode_z(mocap_dir, tmp_path, capsys):
+    from gail_fast.mocap.convert import convert
+
+    cmu = mocap_dir / "cmu"
+    convert(cmu / "02.asf", [cmu / "02_01.amc"], "Humanoid21Imitation-v0").save(tmp_path / "walk.npz")
+    with pytest.raises(SystemExit):
+        train.main(["gail", "--env", "Humanoid21Imitation-v0", "--demos", str(tmp_path / "walk.npz"),
+                    "--num-trajectories", "1", "--out", str(tmp_path / "run")])
+    assert "pose features only (motion capture): use --mode z" in capsys.readouterr().err

@@ -67,8 +67,8 @@ def test_line_search_refuses_a_bad_step():
     w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
     params = [w]
     old = get_flat(params)
-    surrogate = lambda: -float((w**2).sum())  # noqa: E731  maximised at 0
-    kl = lambda: float(((w - old) ** 2).sum())  # noqa: E731
+    surrogate = lambda: -float((w.detach() ** 2).sum())  # noqa: E731  maximised at 0
+    kl = lambda: float(((w.detach() - old) ** 2).sum())  # noqa: E731
     # a step away from the optimum never improves: the old parameters come back
     ok, fraction, tries = line_search(params, old, torch.tensor([1.0, 1.0]), surrogate, kl, 10.0, 5)
     assert (ok, fraction, tries) == (False, 0.0, 5)

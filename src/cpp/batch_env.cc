@@ -58,6 +58,7 @@ BatchEnv::BatchEnv(const std::string& xml_path, std::unique_ptr<Task> task, int 
           ", nv=" + std::to_string(model_->nv) + ", nu=" + std::to_string(model_->nu) +
           "; its task expects nq=" + std::to_string(want.nq) + ", nv=" + std::to_string(want.nv) +
           ", nu=" + std::to_string(want.nu));
+    task_->bind(model_);
     nobs_ = task_->nobs(model_);
     for (const auto& name : body_names) {
       const int id = mj_name2id(model_, mjOBJ_BODY, name.c_str());
@@ -84,6 +85,7 @@ BatchEnv::BatchEnv(const std::string& xml_path, std::unique_ptr<Task> task, int 
   }
   rng_.resize(nenv);
   elapsed_.assign(nenv, 0);
+  task_state_.assign(static_cast<std::size_t>(nenv) * task_->nstate(), 0.0);
   errors_.resize(nenv);
 }
 
@@ -116,6 +118,7 @@ void BatchEnv::reset_one(int i) {
   mj_resetData(model_, d);
   task_->reset(model_, d, rng_[i]);
   mj_forward(model_, d);
+  task_->after_reset(model_, d, task_state(i));
   elapsed_[i] = 0;
 }
 
@@ -129,7 +132,7 @@ void BatchEnv::reset(std::uint64_t seed, double* obs, double* body_pos) {
   for_each_sim([&](int i) {
     rng_[i].seed(seed + static_cast<std::uint64_t>(i));
     reset_one(i);
-    task_->observe(model_, data_[i], obs + static_cast<std::size_t>(nobs_) * i);
+    observe(i, obs + static_cast<std::size_t>(nobs_) * i);
     if (body_pos) body_positions(i, body_pos);
   });
 }
@@ -150,12 +153,13 @@ void BatchEnv::step(const double* actions, const StepOutputs& out) {
     for (int k = 0; k < nskip; ++k) mj_step(model_, d);
     if (task_->needs_contact_forces()) mj_rnePostConstraint(model_, d);
     task_->progress(model_, d, after);
+    task_->after_step(model_, d, task_state(i));
 
     const bool diverged = divergence_count(d) != warnings || !state_is_finite(model_, d);
     StepOutcome result = task_->outcome(model_, d, action, before, after, step_dt);
     ++elapsed_[i];
     const bool truncated = diverged || (max_episode_steps_ > 0 && elapsed_[i] >= max_episode_steps_);
-    task_->observe(model_, d, obs);
+    observe(i, obs);
     if (diverged) {
       result.reward = 0.0;
       result.terminated = false;
@@ -167,7 +171,7 @@ void BatchEnv::step(const double* actions, const StepOutputs& out) {
     if (result.terminated || truncated) {
       std::copy_n(obs, nobs_, out.final_obs + static_cast<std::size_t>(nobs_) * i);
       reset_one(i);
-      task_->observe(model_, d, obs);
+      observe(i, obs);
     }
     if (out.body_pos) body_positions(i, out.body_pos);
   });
@@ -185,6 +189,7 @@ void BatchEnv::set_state(const double* qpos, const double* qvel) {
     std::copy_n(qpos + static_cast<std::size_t>(model_->nq) * i, model_->nq, data_[i]->qpos);
     std::copy_n(qvel + static_cast<std::size_t>(model_->nv) * i, model_->nv, data_[i]->qvel);
     mj_forward(model_, data_[i]);
+    task_->after_reset(model_, data_[i], task_state(i));
   });
 }
 

@@ -67,6 +67,8 @@ class BatchEnv {
 
  private:
   void reset_one(int i);
+  double* task_state(int i) { return task_state_.data() + static_cast<std::size_t>(task_->nstate()) * i; }
+  void observe(int i, double* obs) { task_->observe(model_, data_[i], task_state(i), obs); }
   void body_positions(int i, double* body_pos) const;
   // Runs fn(i) on every simulation in the pool and rethrows the first MuJoCo error.
   template <typename Fn>
@@ -79,6 +81,7 @@ class BatchEnv {
   std::vector<mjData*> data_;
   std::vector<Rng> rng_;
   std::vector<int> elapsed_;
+  std::vector<double> task_state_;  // (nenv, task nstate)
   std::vector<int> body_ids_;
   std::vector<std::string> errors_;  // per simulation, empty unless MuJoCo raised
   ThreadPool pool_;

@@ -7,13 +7,15 @@ Format (version 1), episodes concatenated along the first axis:
     env_id          str   the environment the demonstrations are for
     source          str   where they came from (a checkpoint, a mocap clip, ...)
     episode_lengths (n_ep,) int64, T_i transitions of episode i
-    obs             (sum(T_i + 1), nobs) float64: every observation, the last included
+    obs             (sum(T_i + 1), nobs) float64: every observation, the last included;
+                    absent for motion capture, which has features but no observations
     actions         (sum(T_i), nact) float64, absent for state-only demonstrations
     rewards         (sum(T_i),) float64, absent where there is no reward
     terminated      (n_ep,) bool, the episode ended in a terminal state
     truncated       (n_ep,) bool, the episode was cut by a time limit
     returns         (n_ep,) float64, absent where there is no reward
-    features        (sum(T_i + 1), nfeat) float64, optional pose features z_t
+    features        (sum(T_i + 1), nfeat) float64, pose features z_t (optional where obs is
+                    present)
 
 CLI:
     python -m gail_fast.demos record RUN_OR_CHECKPOINT --episodes 25 --out FILE
@@ -41,7 +43,7 @@ class Demonstrations:
     env_id: str
     source: str
     episode_lengths: np.ndarray
-    obs: np.ndarray
+    obs: np.ndarray | None
     terminated: np.ndarray
     truncated: np.ndarray
     actions: np.ndarray | None = None
@@ -55,7 +57,11 @@ class Demonstrations:
         if (lengths < 1).any():
             raise ValueError(f"every episode needs at least one transition, got lengths {lengths.tolist()}")
         nep, ntrans = len(lengths), int(lengths.sum())
-        checks = {"obs": (self.obs, ntrans + nep), "terminated": (self.terminated, nep), "truncated": (self.truncated, nep)}
+        if self.obs is None and self.features is None:
+            raise ValueError("demonstrations need observations, features or both")
+        checks = {"terminated": (self.terminated, nep), "truncated": (self.truncated, nep)}
+        if self.obs is not None:
+            checks["obs"] = (self.obs, ntrans + nep)
         if self.actions is not None:
             checks["actions"] = (self.actions, ntrans)
         if self.rewards is not None:
@@ -95,14 +101,18 @@ class Demonstrations:
         o_end, t_end = self.episode_slices()[n - 1][0].stop, self.episode_slices()[n - 1][1].stop
         cut = lambda a, end: None if a is None else a[:end]  # noqa: E731
         return Demonstrations(
-            self.env_id, self.source, self.episode_lengths[:n], self.obs[:o_end], self.terminated[:n],
+            self.env_id, self.source, self.episode_lengths[:n], cut(self.obs, o_end), self.terminated[:n],
             self.truncated[:n], cut(self.actions, t_end), cut(self.rewards, t_end), cut(self.features, o_end),
         )
 
-    def transitions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """(s, s', a): the `(sum T_i, ...)` observations, next observations and actions."""
+    def transitions(self, source: str = "obs") -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """(s, s', a): the `(sum T_i, ...)` observations (or features, with
+        `source="features"`), the next ones and the actions."""
+        states = getattr(self, source)
+        if states is None:
+            raise ValueError(f"the demonstrations from {self.source} have no {source}")
         first = np.concatenate([s[0].start + np.arange(n) for s, n in zip(self.episode_slices(), self.episode_lengths)])
-        return self.obs[first], self.obs[first + 1], self.actions
+        return states[first], states[first + 1], self.actions
 
     def save(self, path: str | Path) -> None:
         from gail_fast.runs import atomic_write_bytes
@@ -110,9 +120,9 @@ class Demonstrations:
         arrays = {
             "format": np.array(FORMAT), "version": np.array(VERSION), "env_id": np.array(self.env_id),
             "source": np.array(self.source), "episode_lengths": self.episode_lengths.astype(np.int64),
-            "obs": self.obs, "terminated": self.terminated.astype(bool), "truncated": self.truncated.astype(bool),
+            "terminated": self.terminated.astype(bool), "truncated": self.truncated.astype(bool),
         }
-        for name in ("actions", "rewards", "features"):
+        for name in ("obs", "actions", "rewards", "features"):
             if getattr(self, name) is not None:
                 arrays[name] = getattr(self, name)
         if self.rewards is not None:
@@ -140,7 +150,7 @@ class Demonstrations:
             raise ValueError(f"{path} is not a gail_fast demonstrations file (no format '{FORMAT}')")
         if int(data.get("version", -1)) != VERSION:
             raise ValueError(f"{path} has format version {data.get('version')}; this gail_fast reads {VERSION}")
-        missing = {"env_id", "source", "episode_lengths", "obs", "terminated", "truncated"} - set(data)
+        missing = {"env_id", "source", "episode_lengths", "terminated", "truncated"} - set(data)
         if missing:
             raise ValueError(f"{path} lacks {sorted(missing)}")
         if env_id is not None and str(data["env_id"]) != env_id:
@@ -148,7 +158,7 @@ class Demonstrations:
         try:
             return cls(
                 str(data["env_id"]), str(data["source"]), data["episode_lengths"].astype(np.int64),
-                data["obs"].astype(np.float64), data["terminated"].astype(bool), data["truncated"].astype(bool),
+                data.get("obs"), data["terminated"].astype(bool), data["truncated"].astype(bool),
                 data.get("actions"), data.get("rewards"), data.get("features"),
             )
         except ValueError as e:
@@ -203,7 +213,7 @@ def summary(demos: Demonstrations) -> str:
         f"source:    {demos.source}",
         f"episodes:  {demos.num_episodes} ({int(demos.terminated.sum())} terminated, {int(demos.truncated.sum())} truncated)",
         f"length:    {demos.episode_lengths.mean():.1f} ± {demos.episode_lengths.std():.1f} (total {int(demos.episode_lengths.sum())} transitions)",
-        f"obs:       {demos.obs.shape[1]} dims",
+        f"obs:       {f'{demos.obs.shape[1]} dims' if demos.obs is not None else 'none (features only)'}",
         f"actions:   {demos.actions.shape[1] if demos.actions is not None else 'none (state-only)'}",
     ]
     if demos.returns is not None:

@@ -37,13 +37,23 @@ def _gymnasium_asset(name: str) -> Path:
     return Path(gym.__file__).parent / "envs" / "mujoco" / "assets" / name
 
 
+ASSETS = Path(__file__).parent / "assets"
+
 FAST_ENVS: dict[str, FastEnvSpec] = {
     "Hopper-v5": FastEnvSpec(_gymnasium_asset("hopper.xml"), "Hopper-v5"),
     "Walker2d-v5": FastEnvSpec(_gymnasium_asset("walker2d_v5.xml"), "Walker2d-v5"),
     "HalfCheetah-v5": FastEnvSpec(_gymnasium_asset("half_cheetah.xml"), "HalfCheetah-v5"),
     "Ant-v5": FastEnvSpec(_gymnasium_asset("ant.xml"), "Ant-v5"),
     "Humanoid-v5": FastEnvSpec(_gymnasium_asset("humanoid.xml"), "Humanoid-v5"),
+    # Our 21-joint humanoid for imitation: observations end with the pose features z_t.
+    "Humanoid21Imitation-v0": FastEnvSpec(ASSETS / "humanoid21.xml", "Humanoid21Imitation"),
+    "Humanoid21ImitationTorque-v0": FastEnvSpec(ASSETS / "humanoid21_torque.xml", "Humanoid21Imitation"),
 }
+
+
+# Environments whose observations end with the pose features z_t (the last
+# `_core.POSE_FEATURES` entries): what GAIL's feature mode shows its discriminator.
+POSE_FEATURE_ENVS = frozenset({"Humanoid21Imitation-v0", "Humanoid21ImitationTorque-v0"})
 
 
 class BatchVectorEnv(VectorEnv):

@@ -13,8 +13,9 @@ Per iteration:
   4. M steps of the discriminator, expert minibatches matching the policy batch.
 
 What the discriminator sees (`mode`): "sa" the state-action pair (s, a); "s" the state;
-"ss" the transition (s, s'). The last two need no actions, so they imitate state-only
-demonstrations.
+"ss" the transition (s, s'); "z" the pose features z_t, for environments whose
+observations end with them and demonstrations that carry them (motion capture). All but
+"sa" need no actions, so they imitate state-only demonstrations.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gail_fast import envs
+from gail_fast import _core, envs
 from gail_fast.agent import Agent
 from gail_fast.bc import behaviour_cloning
 from gail_fast.config import param, to_dict
@@ -39,7 +40,7 @@ from gail_fast.rollout import Batch, RolloutCollector
 from gail_fast.runs import Run, load_checkpoint, save_checkpoint
 from gail_fast.trpo import TRPOConfig, trpo_update
 
-MODES = ("sa", "s", "ss")
+MODES = ("sa", "s", "ss", "z")
 REWARDS = ("gail", "logd", "logit")
 
 
@@ -50,7 +51,7 @@ class GAILConfig:
     env: str = param("Hopper-v5", "Environment id.")
     demos: str = param("", "Demonstrations file (see gail_fast.demos).")
     num_trajectories: int = param(10, "Expert trajectories used from the file.")
-    mode: str = param("sa", "What the discriminator sees: sa (state, action), s (state), ss (state, next state).")
+    mode: str = param("sa", "What the discriminator sees: sa (state, action), s (state), ss (state, next state), z (pose features).")
     reward: str = param("gail", "Policy reward: gail -log(1-D), logd log D, logit log D - log(1-D).")
     total_steps: int = param(5_000_000, "Environment steps to train for.")
     num_envs: int = param(16, "Parallel environments.")
@@ -84,6 +85,10 @@ class GAILConfig:
 
 def expert_inputs(demos: Demonstrations, mode: str) -> np.ndarray:
     """`(n, nz)` discriminator inputs of every expert transition."""
+    if mode == "z":
+        if demos.features is None:
+            raise ValueError(f"the demonstrations from {demos.source} have no pose features: use mode sa, s or ss")
+        return demos.transitions("features")[0]
     s, s_next, a = demos.transitions()
     if mode == "sa":
         if a is None:
@@ -102,6 +107,8 @@ def policy_inputs(batch: Batch, mode: str, action_low: np.ndarray, action_high: 
     """
     n = batch.nstep * batch.nenv
     s = batch.obs.reshape(n, -1)
+    if mode == "z":
+        return s[:, -_core.POSE_FEATURES :]
     if mode == "sa":
         a = np.clip(batch.actions.reshape(n, -1), action_low, action_high)
         return np.concatenate([s, a], axis=1)
@@ -188,8 +195,14 @@ def train_gail(cfg: GAILConfig, out: Path, resume: bool = False, progress=None) 
     demos = demos.take(cfg.num_trajectories)
     env = envs.make(cfg.env, num_envs=cfg.num_envs, num_threads=cfg.num_threads)
     nobs, nact = env.single_observation_space.shape[0], env.single_action_space.shape[0]
-    if demos.obs.shape[1] != nobs:
+    if cfg.mode == "z" and cfg.env not in envs.POSE_FEATURE_ENVS:
+        raise ValueError(f"{cfg.env} has no pose features; mode z needs one of {sorted(envs.POSE_FEATURE_ENVS)}")
+    if cfg.mode != "z" and demos.obs is None:
+        raise ValueError(f"{cfg.demos} holds pose features only (motion capture): use --mode z")
+    if demos.obs is not None and demos.obs.shape[1] != nobs:
         raise ValueError(f"{cfg.demos} has {demos.obs.shape[1]}-dim observations; {cfg.env} has {nobs}")
+    if demos.features is not None and cfg.mode == "z" and demos.features.shape[1] != _core.POSE_FEATURES:
+        raise ValueError(f"{cfg.demos} has {demos.features.shape[1]} features; {cfg.env} has {_core.POSE_FEATURES}")
     if demos.actions is not None and demos.actions.shape[1] != nact:
         raise ValueError(f"{cfg.demos} has {demos.actions.shape[1]}-dim actions; {cfg.env} has {nact}")
     expert = expert_inputs(demos, cfg.mode)
@@ -207,6 +220,8 @@ def train_gail(cfg: GAILConfig, out: Path, resume: bool = False, progress=None) 
         disc_optimizer.load_state_dict(state["disc_optimizer"])
         iteration, global_step = int(state["iteration"]), int(state["global_step"])
     elif cfg.bc_init:
+        if demos.actions is None:
+            raise ValueError(f"--bc-init needs actions; {cfg.demos} is state-only")
         behaviour_cloning(agent.policy, demos, cfg.bc_steps, generator=agent.generator)
     run = Run(out, {"algo": "gail", **to_dict(cfg)}, iteration if resume else None, global_step)
     collector = RolloutCollector(env, seed=cfg.seed + iteration * cfg.num_envs)

@@ -135,7 +135,7 @@ def train_bc(cfg: BCConfig, out: Path) -> Path:
     demos = Demonstrations.load(cfg.demos, env_id=cfg.env).take(cfg.num_trajectories)
     env = envs.make(cfg.env)
     nobs, nact = env.single_observation_space.shape[0], env.single_action_space.shape[0]
-    if demos.obs.shape[1] != nobs:
+    if demos.obs is not None and demos.obs.shape[1] != nobs:
         raise ValueError(f"{cfg.demos} has {demos.obs.shape[1]}-dim observations; {cfg.env} has {nobs}")
     agent = Agent.create(nobs, nact, cfg.hidden, 0.0, 1e-3, cfg.seed)
     losses = behaviour_cloning(agent.policy, demos, cfg.bc_steps, generator=agent.generator)

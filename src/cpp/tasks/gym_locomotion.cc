@@ -53,7 +53,7 @@ class PlanarWalker : public Task {
     const double rewards = x_velocity + (healthy ? 1.0 : 0.0);
     return {rewards - 1e-3 * sum_squares(action, m->nu), !healthy};
   }
-  void observe(const mjModel* m, const mjData* d, double* obs) const override {
+  void observe(const mjModel* m, const mjData* d, const double*, double* obs) const override {
     observe_qpos_qvel(m, d, 1, 10.0, obs);
   }
 
@@ -101,7 +101,7 @@ class HalfCheetah : public Task {
     const double x_velocity = (after[0] - before[0]) / dt;
     return {x_velocity - 0.1 * sum_squares(action, m->nu), false};
   }
-  void observe(const mjModel* m, const mjData* d, double* obs) const override {
+  void observe(const mjModel* m, const mjData* d, const double*, double* obs) const override {
     observe_qpos_qvel(m, d, 1, kInf, obs);
   }
 };
@@ -137,7 +137,7 @@ class Ant : public Task {
     const double costs = 0.5 * sum_squares(action, m->nu) + 5e-4 * contact;
     return {rewards - costs, !healthy};
   }
-  void observe(const mjModel* m, const mjData* d, double* obs) const override {
+  void observe(const mjModel* m, const mjData* d, const double*, double* obs) const override {
     obs = observe_qpos_qvel(m, d, 2, kInf, obs);
     for (int i = 6; i < 6 * m->nbody; ++i) *obs++ = std::clamp(d->cfrc_ext[i], -1.0, 1.0);
   }
@@ -178,7 +178,7 @@ class Humanoid : public Task {
     const double rewards = 1.25 * x_velocity + (healthy ? 5.0 : 0.0);
     return {rewards - (ctrl_cost + contact_cost), !healthy};
   }
-  void observe(const mjModel* m, const mjData* d, double* obs) const override {
+  void observe(const mjModel* m, const mjData* d, const double*, double* obs) const override {
     obs = observe_qpos_qvel(m, d, 2, kInf, obs);
     obs = std::copy(d->cinert + 10, d->cinert + 10 * m->nbody, obs);
     obs = std::copy(d->cvel + 6, d->cvel + 6 * m->nbody, obs);

@@ -28,25 +28,34 @@ class Task {
   virtual ~Task() = default;
 
   virtual ModelSize model_size() const = 0;
+  // Resolves the names the task reads (sites, bodies) in the model; throws
+  // std::invalid_argument if one is missing. Called once, before anything else.
+  virtual void bind(const mjModel*) {}
 
   // MuJoCo steps per control step.
   virtual int frame_skip() const = 0;
   virtual int nobs(const mjModel* m) const = 0;
+  // Doubles of per-simulation state the task keeps between steps (e.g. a history).
+  virtual int nstate() const { return 0; }
 
   // Writes the initial state onto an mjData fresh from mj_resetData; the caller then
-  // runs mj_forward.
+  // runs mj_forward and after_reset.
   virtual void reset(const mjModel* m, mjData* d, Rng& rng) const = 0;
+  virtual void after_reset(const mjModel*, const mjData*, double* /*state*/) const {}
 
   // A scalar read before the physics step and again after it: the task's notion of
   // progress (e.g. torso x), whose difference per second rewards moving forward.
   virtual void progress(const mjModel* m, const mjData* d, double* xy) const = 0;
+
+  // Updates the task state after the physics step, before outcome() and observe().
+  virtual void after_step(const mjModel*, const mjData*, double* /*state*/) const {}
 
   // Reward and termination after the physics step; action has m->nu entries.
   virtual StepOutcome outcome(const mjModel* m, const mjData* d, const double* action,
                               const double* xy_before, const double* xy_after,
                               double dt) const = 0;
 
-  virtual void observe(const mjModel* m, const mjData* d, double* obs) const = 0;
+  virtual void observe(const mjModel* m, const mjData* d, const double* state, double* obs) const = 0;
 
   // Whether observe() or outcome() reads cfrc_ext, which mj_step leaves stale.
   virtual bool needs_contact_forces() const { return false; }

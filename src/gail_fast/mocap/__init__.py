@@ -1,4 +1,4 @@
-"""Motion capture: CMU ASF/AMC parsing, forward kinematics and spline resampling."""
+"""Motion capture: CMU ASF/AMC parsing, forward kinematics, spline resampling, pose features."""
 
 from gail_fast.mocap.asf_amc import Bone, MocapParseError, Motion, Skeleton, parse_amc, parse_asf
 from gail_fast.mocap.kinematics import forward_kinematics

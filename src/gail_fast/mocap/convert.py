@@ -1,0 +1,95 @@
+"""Motion capture to state-only demonstrations: pose features z_t at a control rate.
+
+For each clip: forward kinematics at the recording rate, the feature points resampled
+by cubic spline to the environment's control rate, the pelvis heading from the hips,
+then the features with the same C++ kernel the simulated humanoid uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from gail_fast import _core
+from gail_fast.demos import Demonstrations
+from gail_fast.mocap.asf_amc import Motion, Skeleton, parse_amc, parse_asf
+from gail_fast.mocap.kinematics import forward_kinematics
+from gail_fast.mocap.spline import resample
+
+# CMU bone ends that mark the feature points, in the kernel's order; "root" is the pelvis.
+FEATURE_BONES = ("root", "lfoot", "rfoot", "lhand", "rhand", "head")
+HIP_BONES = ("lhipjoint", "rhipjoint")
+HISTORY = 10  # k of the pelvis displacement term
+
+
+def pose_features(points: np.ndarray, heading: np.ndarray, scale: float, k: int = HISTORY) -> np.ndarray:
+    """Features `(nframe, POSE_FEATURES)` of a clip of points `(nframe, 6, 3)` (pelvis, left
+    foot, right foot, left hand, right hand, head; metres, z up) with pelvis yaw `heading`."""
+    points = np.ascontiguousarray(points, dtype=np.float64)
+    heading = np.ascontiguousarray(heading, dtype=np.float64)
+    out = np.empty((len(points), _core.POSE_FEATURES))
+    _core.clip_features(points, heading, float(scale), int(k), out)
+    return out
+
+
+def _bone_indices(skeleton: Skeleton, names: tuple[str, ...]) -> list[int]:
+    missing = [n for n in names if n not in skeleton.names]
+    if missing:
+        raise ValueError(f"{skeleton.path} lacks the bones {missing} that the pose features need")
+    return [skeleton.names.index(n) for n in names]
+
+
+def standing_height(skeleton: Skeleton) -> float:
+    """Head top above the lowest foot point in the skeleton's rest pose (all dofs 0): the
+    body size the features are divided by."""
+    values = {b.name: np.zeros((1, len(b.dofs))) for b in skeleton.bones if b.dofs}
+    pos = forward_kinematics(skeleton, Motion(skeleton.path, np.zeros(1, dtype=int), values))[0]
+    head, lfoot, rfoot = (pos[i, 2] for i in _bone_indices(skeleton, ("head", "lfoot", "rfoot")))
+    return float(head - min(lfoot, rfoot))
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A clip at the control rate: feature points, heading and features."""
+
+    points: np.ndarray  # (nframe, 6, 3)
+    heading: np.ndarray  # (nframe,)
+    features: np.ndarray  # (nframe, POSE_FEATURES)
+    rate: float
+
+
+def convert_clip(skeleton: Skeleton, motion: Motion, rate: float, control_rate: float) -> Clip:
+    """Pose features of a parsed clip recorded at `rate` Hz, resampled to `control_rate` Hz."""
+    indices = _bone_indices(skeleton, FEATURE_BONES + HIP_BONES)
+    if motion.nframe < 2:
+        raise ValueError(f"{motion.path} has {motion.nframe} frame(s); a clip needs at least 2")
+    pos = forward_kinematics(skeleton, motion)[:, indices]  # (nframe, 8, 3)
+    pos = resample(pos.reshape(len(pos), -1), rate, control_rate).reshape(-1, len(indices), 3)
+    left = pos[:, 6] - pos[:, 7]  # right hip to left hip
+    heading = np.arctan2(-left[:, 0], left[:, 1])  # yaw of forward = left x up
+    points = np.ascontiguousarray(pos[:, :6])
+    return Clip(points, heading, pose_features(points, heading, standing_height(skeleton)), control_rate)
+
+
+def convert(asf: str | Path, amcs: list[str | Path], env_id: str, rate: float = 120.0) -> Demonstrations:
+    """A state-only dataset of pose features for `env_id`, one episode per AMC clip."""
+    from gail_fast import envs
+
+    if env_id not in envs.POSE_FEATURE_ENVS:
+        raise ValueError(f"{env_id} has no pose features; use one of {sorted(envs.POSE_FEATURE_ENVS)}")
+    if rate <= 0:
+        raise ValueError(f"rate must be positive, got {rate}")
+    control_rate = 1.0 / envs.make(env_id).dt
+    skeleton = parse_asf(asf)
+    clips = [convert_clip(skeleton, parse_amc(amc, skeleton), rate, control_rate) for amc in amcs]
+    return Demonstrations(
+        env_id=env_id,
+        source=f"{Path(asf).name}: " + ", ".join(Path(a).name for a in amcs),
+        episode_lengths=np.array([len(c.features) - 1 for c in clips], dtype=np.int64),
+        obs=None,
+        terminated=np.zeros(len(clips), dtype=bool),
+        truncated=np.ones(len(clips), dtype=bool),
+        features=np.concatenate([c.features for c in clips]),
+    )

@@ -1,0 +1,149 @@
+"""Pose features z_t: the C++ kernel against numpy, its invariances, the humanoid
+environment that computes them every step, and motion capture converted to them."""
+
+import numpy as np
+import pytest
+
+from gail_fast import _core, demos, envs
+from gail_fast.mocap import __main__ as mocap_cli
+from gail_fast.mocap.convert import HISTORY, convert, pose_features
+
+
+def numpy_features(points, heading, scale, k):
+    """Reference: relative points and k-step pelvis displacement, rotated by -heading."""
+    c, s = np.cos(heading), np.sin(heading)
+    rot = np.stack([np.stack([c, s, 0 * c], -1), np.stack([-s, c, 0 * c], -1), np.tile([0.0, 0.0, 1.0], (len(c), 1))], 1)
+    rel = points[:, 1:] - points[:, :1]
+    out = np.einsum("nij,npj->npi", rot, rel).reshape(len(points), -1) / scale
+    disp = np.zeros((len(points), 3))
+    for t in range(1, len(points)):
+        back = min(t, k)
+        disp[t] = rot[t] @ (points[t, 0] - points[t - back, 0]) / back / scale
+    return np.concatenate([out, disp], axis=1)
+
+
+def random_clip(n=50, seed=0):
+    rng = np.random.default_rng(seed)
+    points = rng.normal(size=(n, 6, 3)) + np.cumsum(rng.normal(0.02, 0.01, size=(n, 1, 3)), axis=0)
+    return points, rng.uniform(-np.pi, np.pi, n)
+
+
+def test_matches_numpy():
+    points, heading = random_clip()
+    np.testing.assert_allclose(pose_features(points, heading, 1.7, 10), numpy_features(points, heading, 1.7, 10), atol=1e-12)
+    np.testing.assert_allclose(pose_features(points, heading, 1.7, 3), numpy_features(points, heading, 1.7, 3), atol=1e-12)
+
+
+def test_invariant_to_where_the_body_stands_faces_and_its_size():
+    points, heading = random_clip()
+    base = pose_features(points, heading, 1.7)
+    yaw = 1.1
+    rot = np.array([[np.cos(yaw), -np.sin(yaw), 0], [np.sin(yaw), np.cos(yaw), 0], [0, 0, 1]])
+    moved = points @ rot.T + np.array([5.0, -3.0, 0.0])
+    np.testing.assert_allclose(pose_features(moved, heading + yaw, 1.7), base, atol=1e-12)
+    np.testing.assert_allclose(pose_features(points * 1.2, heading, 1.7 * 1.2), base, atol=1e-12)
+
+
+def test_batch_kernel_equals_clip_kernel():
+    points, heading = random_clip()
+    clip = pose_features(points, heading, 1.7, HISTORY)
+    back = np.minimum(np.arange(len(points)), HISTORY).astype(np.int32)
+    past = points[np.arange(len(points)) - back, 0]
+    out = np.empty_like(clip)
+    _core.pose_features(points, heading, 1.7, np.ascontiguousarray(past), back, out)
+    np.testing.assert_allclose(out, clip, atol=1e-15)
+
+
+def test_bad_feature_input():
+    points, heading = random_clip(5)
+    with pytest.raises(ValueError, match="scale must be a positive"):
+        pose_features(points, heading, 0.0)
+    with pytest.raises(ValueError, match=r"points must have shape \(5, 6, 3\)"):
+        pose_features(points[:, :5], heading, 1.0)
+    with pytest.raises(ValueError, match="heading must have shape"):
+        pose_features(points, heading[:3], 1.0)
+    points[2, 1, 0] = np.nan
+    with pytest.raises(ValueError, match="points must be finite"):
+        pose_features(points, heading, 1.0)
+
+
+# ---- the humanoid -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("env_id", sorted(envs.POSE_FEATURE_ENVS))
+def test_humanoid_environment(env_id):
+    env = envs.make(env_id, num_envs=3, num_threads=2)
+    obs, _ = env.reset(seed=0)
+    assert obs.shape == (3, 26 + 27 + _core.POSE_FEATURES) and env.single_action_space.shape == (21,)
+    z = obs[:, -_core.POSE_FEATURES :]
+    # standing: feet below the pelvis, left foot on the left (+y in the heading frame),
+    # head above, no displacement yet
+    assert (z[:, 2] < -0.4).all() and (z[:, 5] < -0.4).all()
+    assert (z[:, 1] > 0).all() and (z[:, 4] < 0).all()
+    assert (z[:, 14] > 0.3).all()
+    np.testing.assert_array_equal(z[:, 15:], 0.0)
+    ended = np.zeros(3, dtype=bool)
+    rng = np.random.default_rng(0)
+    for _ in range(400):
+        obs, reward, terminated, truncated, info = env.step(rng.uniform(-1, 1, (3, 21)))
+        assert (reward == 0).all()  # imitation: no task reward
+        ended |= terminated
+    assert ended.all(), "random actions make the humanoid fall, which ends its episode"
+
+
+def test_pd_humanoid_holds_its_weight():
+    env = envs.make("Humanoid21Imitation-v0", num_envs=2)
+    env.reset(seed=0)
+    for _ in range(60):  # 0.9 s at the nominal pose
+        obs, _, terminated, _, _ = env.step(np.zeros((2, 21)))
+        assert not terminated.any()
+    qpos, _ = env.get_state()
+    assert (qpos[:, 2] > 0.9).all()  # the pelvis has not sunk
+    assert np.abs(qpos[:, 7:]).max() < 0.1  # nor the joints buckled
+
+
+# ---- motion capture to features -----------------------------------------------------
+
+
+@pytest.mark.parametrize("asf,amc", [("02.asf", "02_01.amc"), ("02.asf", "02_03.amc"), ("02.asf", "02_04.amc"),
+                                      ("07-walk.asf", "07_05-walk.amc"), ("13.asf", "13_39.amc"), ("02.asf", "02_02.amc")])
+def test_every_clip_converts(mocap_dir, asf, amc):
+    d = convert(mocap_dir / "cmu" / asf, [mocap_dir / "cmu" / amc], "Humanoid21Imitation-v0")
+    n_src = sum(1 for line in (mocap_dir / "cmu" / amc).read_text().splitlines() if line.strip().isdigit())
+    duration = (n_src - 1) / 120.0
+    assert d.episode_lengths[0] == int(duration / 0.015 + 1e-9)  # resampled to the 0.015 s control step
+    assert d.features.shape == (d.episode_lengths[0] + 1, _core.POSE_FEATURES)
+    # the recorded person's proportions match the humanoid's after scaling by size
+    humanoid = envs.make("Humanoid21Imitation-v0").reset(seed=0)[0][0, -_core.POSE_FEATURES :]
+    assert abs(np.median(d.features[:, 14]) - humanoid[14]) < 0.15  # head above the pelvis
+
+
+def test_walk_features_move_forward(mocap_dir):
+    d = convert(mocap_dir / "cmu" / "02.asf", [mocap_dir / "cmu" / "02_01.amc"], "Humanoid21Imitation-v0")
+    forward, lateral = d.features[HISTORY:, 15], d.features[HISTORY:, 16]
+    # walking moves the pelvis forward in its own heading frame, hardly sideways
+    assert (forward > 0).mean() > 0.95 and np.abs(lateral).mean() < 0.3 * forward.mean()
+
+
+def test_convert_and_info_cli(mocap_dir, tmp_path, capsys):
+    cmu = mocap_dir / "cmu"
+    out = tmp_path / "walks.npz"
+    mocap_cli.main(["convert", "--asf", str(cmu / "02.asf"), "--amc", str(cmu / "02_01.amc"), "--amc",
+                    str(cmu / "02_02.amc"), "--out", str(out)])
+    d = demos.Demonstrations.load(out, env_id="Humanoid21Imitation-v0")
+    assert d.num_episodes == 2 and d.obs is None and d.actions is None
+    mocap_cli.main(["info", "--asf", str(cmu / "02.asf"), "--amc", str(cmu / "02_01.amc")])
+    text = capsys.readouterr().out
+    assert "frames:        343 at 120 Hz" in text and "pelvis speed:  1.18 m/s" in text
+
+
+def test_convert_bad_input(mocap_dir, tmp_path, capsys):
+    cmu = mocap_dir / "cmu"
+    with pytest.raises(SystemExit):
+        mocap_cli.main(["convert", "--asf", str(cmu / "02.asf"), "--amc", str(cmu / "02_01.amc"), "--env",
+                        "Hopper-v5", "--out", str(tmp_path / "x.npz")])
+    assert "Hopper-v5 has no pose features" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        mocap_cli.main(["convert", "--asf", str(cmu / "02_01.amc"), "--amc", str(cmu / "02_01.amc"), "--out",
+                        str(tmp_path / "x.npz")])
+    assert "02_01.amc" in capsys.readouterr().err
