@@ -25,20 +25,18 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def _base_type(tp: Any) -> tuple[Any, bool]:
-    """(type, optional) of an annotation such as `int | None`."""
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return args[0], True
-    return tp, False
+def _base_type(tp: Any) -> Any:
+    """The type of an annotation such as `int | None` (`int`)."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return [a for a in typing.get_args(tp) if a is not type(None)][0]
+    return tp
 
 
 def add_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
     """Adds a flag for every field of the dataclass `cls` (recursively)."""
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
-        tp, optional = _base_type(hints[f.name])
+        tp = _base_type(hints[f.name])
         if dataclasses.is_dataclass(tp):
             add_arguments(parser.add_argument_group(tp.__name__), tp)
             continue
@@ -52,7 +50,6 @@ def add_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
             parser.add_argument(_flag(f.name), type=item, nargs="+", default=None, metavar="N", help=help_text)
         else:
             parser.add_argument(_flag(f.name), type=tp, default=None, help=help_text)
-        del optional
 
 
 def from_arguments(cls: type, args: argparse.Namespace, base: Any = None) -> Any:
@@ -61,7 +58,7 @@ def from_arguments(cls: type, args: argparse.Namespace, base: Any = None) -> Any
     hints = typing.get_type_hints(cls)
     values = {}
     for f in dataclasses.fields(cls):
-        tp, _ = _base_type(hints[f.name])
+        tp = _base_type(hints[f.name])
         if dataclasses.is_dataclass(tp):
             values[f.name] = from_arguments(tp, args, getattr(base, f.name))
             continue
@@ -86,7 +83,7 @@ def from_dict(cls: type, data: dict[str, Any]) -> Any:
         raise ValueError(f"unknown {cls.__name__} fields: {sorted(unknown)}")
     values = {}
     for name, value in data.items():
-        tp, _ = _base_type(hints[name])
+        tp = _base_type(hints[name])
         if dataclasses.is_dataclass(tp):
             value = from_dict(tp, value)
         elif typing.get_origin(tp) is tuple and value is not None:

@@ -99,8 +99,9 @@ class BatchVectorEnv(VectorEnv):
         self.action_space = gym.vector.utils.batch_space(self.single_action_space, num_envs)
         self.observation_space = gym.vector.utils.batch_space(self.single_observation_space, num_envs)
         self.dt = self.core.dt
-        self._next_seed = np.random.SeedSequence(seed).generate_state(1, np.uint64)[0] if seed is None else seed
-        self._body_pos = body_names != ()
+        # A reset without a seed continues after the last one; the first defaults to fresh entropy.
+        self._next_seed = int(np.random.SeedSequence(seed).entropy % 2**63) if seed is None else seed
+        self._body_pos = bool(body_names)
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None

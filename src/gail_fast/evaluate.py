@@ -51,7 +51,7 @@ def evaluate_policy(
         batch = collector.collect(policy, 100, deterministic)
         # collect() reports episodes in the order they ended; attribute them per env
         ends = np.argwhere(batch.ended)  # rows (t, env) in time order
-        for (t, i), ret, length in zip(ends, batch.episode_returns, batch.episode_lengths):
+        for (_, i), ret, length in zip(ends, batch.episode_returns, batch.episode_lengths):
             per_env[i].append((float(ret), int(length)))
     env.close()
     taken = [ep for k in range(quota) for p in per_env for ep in p[k : k + 1]][:episodes]
