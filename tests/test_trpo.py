@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from gail_fast.nets import GaussianPolicy, RunningNorm
-from gail_fast.trpo import conjugate_gradient, fisher_vector_product, gae, get_flat, line_search, set_flat
+from gail_fast.trpo import conjugate_gradient, fisher_vector_product, gae, get_flat, line_search
 
 
 def test_conjugate_gradient_matches_a_direct_solve():

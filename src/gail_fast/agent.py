@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
+from gail_fast.config import param
 from gail_fast.nets import GaussianPolicy, ValueFunction
 from gail_fast.runs import policy_state
+from gail_fast.trpo import TRPOConfig
+
+
+@dataclass
+class TrainingConfig:
+    """What every run that trains a policy with TRPO sets."""
+
+    env: str = param("Hopper-v5", "Environment id (fast ids run in the C++ simulator).")
+    total_steps: int = param(3_000_000, "Environment steps to train for.")
+    num_envs: int = param(16, "Parallel environments.")
+    num_threads: int | None = param(None, "Simulator threads (default: one per CPU).")
+    nstep: int = param(256, "Steps of every environment per iteration (batch = num_envs * nstep).")
+    seed: int = param(0, "Seed of the networks, the sampling and the environments.")
+    hidden: tuple[int, ...] = param((64, 64), "Hidden layer sizes of the policy and value networks.")
+    init_log_std: float = param(-0.5, "Initial log standard deviation of the Gaussian policy.")
+    torch_threads: int = param(1, "PyTorch threads; more contend with the simulator's on few cores.")
+    trpo: TRPOConfig = dataclasses.field(default_factory=TRPOConfig)
 
 
 @dataclass

@@ -20,7 +20,6 @@ observations end with them and demonstrations that carry them (motion capture). 
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,36 +30,28 @@ import torch.nn.functional as F
 from torch import nn
 
 from gail_fast import _core, envs
-from gail_fast.agent import Agent
+from gail_fast.agent import Agent, TrainingConfig
 from gail_fast.bc import behaviour_cloning
 from gail_fast.config import param, to_dict
 from gail_fast.demos import Demonstrations
 from gail_fast.nets import mlp
 from gail_fast.rollout import Batch, RolloutCollector
 from gail_fast.runs import Run, load_checkpoint, save_checkpoint
-from gail_fast.trpo import TRPOConfig, trpo_update
+from gail_fast.trpo import trpo_update
 
 MODES = ("sa", "s", "ss", "z")
 REWARDS = ("gail", "logd", "logit")
 
 
 @dataclass
-class GAILConfig:
+class GAILConfig(TrainingConfig):
     """GAIL: TRPO on the discriminator's reward."""
 
-    env: str = param("Hopper-v5", "Environment id.")
+    total_steps: int = param(5_000_000, "Environment steps to train for.")
     demos: str = param("", "Demonstrations file (see gail_fast.demos).")
     num_trajectories: int = param(10, "Expert trajectories used from the file.")
     mode: str = param("sa", "What the discriminator sees: sa (state, action), s (state), ss (state, next state), z (pose features).")
     reward: str = param("gail", "Policy reward: gail -log(1-D), logd log D, logit log D - log(1-D).")
-    total_steps: int = param(5_000_000, "Environment steps to train for.")
-    num_envs: int = param(16, "Parallel environments.")
-    num_threads: int | None = param(None, "Simulator threads (default: one per CPU).")
-    nstep: int = param(256, "Steps of every environment per iteration (batch = num_envs * nstep).")
-    seed: int = param(0, "Seed of the networks, the sampling and the environments.")
-    hidden: tuple[int, ...] = param((64, 64), "Hidden layer sizes of the policy and value networks.")
-    init_log_std: float = param(-0.5, "Initial log standard deviation of the Gaussian policy.")
-    torch_threads: int = param(1, "PyTorch threads; more contend with the simulator's on few cores.")
     disc_hidden: tuple[int, ...] = param((100, 100), "Hidden layer sizes of the discriminator.")
     disc_lr: float = param(3e-4, "Adam learning rate of the discriminator.")
     disc_steps: int = param(1, "Discriminator steps per iteration (M).")
@@ -69,7 +60,6 @@ class GAILConfig:
     grad_penalty: float = param(0.0, "Weight of a zero-centred gradient penalty on mixed samples (0: off).")
     bc_init: bool = param(False, "Warm-start the policy by behaviour cloning.")
     bc_steps: int = param(2000, "Behaviour-cloning gradient steps of the warm start.")
-    trpo: TRPOConfig = dataclasses.field(default_factory=TRPOConfig)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

@@ -14,7 +14,6 @@ Every run writes a run folder (see `gail_fast.runs`) and can be resumed after a 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import sys
@@ -26,32 +25,21 @@ import torch
 from tqdm import tqdm
 
 from gail_fast import envs
-from gail_fast.agent import Agent
+from gail_fast.agent import Agent, TrainingConfig
 from gail_fast.bc import behaviour_cloning, residual_log_std
 from gail_fast.config import add_arguments, from_arguments, from_dict, param, to_dict
 from gail_fast.demos import Demonstrations
 from gail_fast.gail import GAILConfig, train_gail
 from gail_fast.rollout import RolloutCollector
 from gail_fast.runs import Run, default_run_dir, load_checkpoint, policy_state, save_checkpoint
-from gail_fast.trpo import TRPOConfig, trpo_update
+from gail_fast.trpo import trpo_update
 
 CURVES = ["charts/episodic_return", "losses/kl", "losses/entropy", "losses/value_loss"]
 
 
 @dataclass
-class ExpertConfig:
+class ExpertConfig(TrainingConfig):
     """Reinforcement learning of an expert with TRPO on the environment's reward."""
-
-    env: str = param("Hopper-v5", "Environment id (fast ids run in the C++ simulator).")
-    total_steps: int = param(3_000_000, "Environment steps to train for.")
-    num_envs: int = param(16, "Parallel environments.")
-    num_threads: int | None = param(None, "Simulator threads (default: one per CPU).")
-    nstep: int = param(256, "Steps of every environment per iteration (batch = num_envs * nstep).")
-    seed: int = param(0, "Seed of the networks, the sampling and the environments.")
-    hidden: tuple[int, ...] = param((64, 64), "Hidden layer sizes of the policy and value networks.")
-    init_log_std: float = param(-0.5, "Initial log standard deviation of the Gaussian policy.")
-    torch_threads: int = param(1, "PyTorch threads; more contend with the simulator's on few cores.")
-    trpo: TRPOConfig = dataclasses.field(default_factory=TRPOConfig)
 
 
 @dataclass
