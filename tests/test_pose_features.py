@@ -147,3 +147,23 @@ def test_convert_bad_input(mocap_dir, tmp_path, capsys):
         mocap_cli.main(["convert", "--asf", str(cmu / "02_01.amc"), "--amc", str(cmu / "02_01.amc"), "--out",
                         str(tmp_path / "x.npz")])
     assert "02_01.amc" in capsys.readouterr().err
+
+
+def test_humanoid_proportions():
+    import mujoco
+
+    for env_id in sorted(envs.POSE_FEATURE_ENVS):
+        model = mujoco.MjModel.from_xml_path(str(envs.FAST_ENVS[env_id].xml_path))
+        data = mujoco.MjData(model)
+        mujoco.mj_kinematics(model, data)
+        hinges = [j for j in range(model.njnt) if model.jnt_type[j] == mujoco.mjtJoint.mjJNT_HINGE]
+        assert len(hinges) == 21 and model.nu == 21
+        assert model.body_subtreemass[1] == pytest.approx(70.0, abs=1.0)
+        assert data.site("head").xpos[2] == pytest.approx(1.75, abs=0.02)
+        for body in ("pelvis", "left_foot", "right_foot", "left_hand", "right_hand", "head"):
+            assert mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, body) >= 0, body
+    # the ratios of Winter's tables: thigh ~ 0.245 H, shank ~ 0.246 H, upper arm ~ 0.186 H
+    env = envs.BatchVectorEnv("Humanoid21Imitation-v0", 1, body_names=("left_thigh", "left_shin", "left_foot"))
+    _, info = env.reset(seed=0)
+    thigh, shank = np.diff(info["body_pos"][0, :, 2])
+    assert -thigh / 1.75 == pytest.approx(0.245, abs=0.01) and -shank / 1.75 == pytest.approx(0.246, abs=0.01)
