@@ -106,7 +106,10 @@ def parse_asf(path: str | Path) -> Skeleton:
     current = None
     for lineno, line in lines:
         if line.startswith(":"):
-            key, *rest = line[1:].split(None, 1)
+            parts = line[1:].split(None, 1)
+            if not parts:
+                raise MocapParseError(path, lineno, "':' without a keyword")
+            key, *rest = parts
             current = key.lower()
             sections[current] = [(lineno, rest[0])] if rest else []
         elif current is not None:
@@ -266,7 +269,7 @@ def parse_amc(path: str | Path, skeleton: Skeleton) -> Motion:
         if line.startswith(":"):
             if not header:
                 raise MocapParseError(path, lineno, f"keyword {line!r} after the first frame")
-            key = line[1:].split()[0].upper()
+            key = line[1:].strip().upper()
             if key == "DEGREES":
                 degrees = True
             elif key == "RADIANS":
