@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Hopper-v5 imitation from 10 expert trajectories (experiments/expert_hopper.sh makes
-# them): GAIL state-action and state-only (s, s'), 5M environment steps each, both
-# warm-started by behaviour cloning, beside plain BC. Results: README, "Imitation".
+# them), 5M environment steps each, beside plain BC: GAIL state-action warm-started by
+# BC, and GAIL state-only (s, s') from scratch, since state-only demonstrations have no
+# actions to clone. Results: README, "Results".
 set -euo pipefail
 expert=${1:-runs/expert_hopper}
 out=${2:-runs/gail_hopper}
 common=(--env Hopper-v5 --demos "$expert/demos.npz" --num-trajectories 10 --total-steps 5000000
-        --bc-init --grad-penalty 1 --num-threads 1 --seed 0)
+        --grad-penalty 1 --num-threads 1 --seed 0)
 python -m gail_fast.train bc --env Hopper-v5 --demos "$expert/demos.npz" --num-trajectories 10 --out "$out/bc"
 start=$(date +%s)
-python -m gail_fast.train gail "${common[@]}" --mode sa --out "$out/sa" &
+python -m gail_fast.train gail "${common[@]}" --mode sa --bc-init --out "$out/sa" &
 python -m gail_fast.train gail "${common[@]}" --mode ss --out "$out/ss" &
 wait
 echo "wall-clock (both runs side by side): $(( $(date +%s) - start )) s"

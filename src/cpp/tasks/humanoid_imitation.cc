@@ -63,6 +63,8 @@ class HumanoidImitation : public Task {
   void observe(const mjModel* m, const mjData* d, const double* state, double* obs) const override {
     obs = std::copy(d->qpos + 2, d->qpos + m->nq, obs);
     for (int i = 0; i < m->nv; ++i) *obs++ = std::clamp(d->qvel[i], -kVelocityClip, kVelocityClip);
+    // Site positions are those mj_step left: the state at the start of its last substep
+    // (5 ms back), as for every derived quantity; after a reset they are current.
     double points[3 * kPosePoints];
     for (int k = 0; k < kPosePoints; ++k) std::copy_n(d->site_xpos + 3 * site_[k], 3, points + 3 * k);
     // The pelvis frame's x axis, projected on the ground, is the heading.
