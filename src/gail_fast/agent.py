@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from gail_fast.config import param
+from gail_fast.config import param, to_dict
 from gail_fast.nets import GaussianPolicy, ValueFunction
 from gail_fast.runs import policy_state
 from gail_fast.trpo import TRPOConfig
@@ -51,6 +51,19 @@ class Agent:
             "vf_optimizer": self.vf_optimizer.state_dict(),
             "generator": self.generator.get_state(),
             "torch_rng": torch.get_rng_state(),
+        }
+
+    def checkpoint(self, algo: str, config: TrainingConfig, iteration: int, global_step: int, **extra: Any) -> dict[str, Any]:
+        """A checkpoint of a training run: tensors and plain Python types only."""
+        return {
+            "format": "gail_fast.checkpoint",
+            "algo": algo,
+            "env_id": config.env,
+            "config": to_dict(config),
+            "iteration": iteration,
+            "global_step": global_step,
+            **self.state_dict(),
+            **extra,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:

@@ -237,10 +237,8 @@ def train_gail(cfg: GAILConfig, out: Path, resume: bool = False, progress=None) 
 
             iteration += 1
             global_step += batch.nstep * batch.nenv
-            returns = batch.episode_returns
             scalars = {
-                "charts/episodic_return": returns.mean() if len(returns) else float("nan"),
-                "charts/episodic_length": batch.episode_lengths.mean() if len(returns) else float("nan"),
+                **batch.episode_scalars(),
                 "charts/gail_reward": float(rewards.mean()),
                 "charts/SPS": batch.nstep * batch.nenv / (time.perf_counter() - start),
                 **{f"losses/{k}": v for k, v in stats.items()},
@@ -248,17 +246,10 @@ def train_gail(cfg: GAILConfig, out: Path, resume: bool = False, progress=None) 
             }
             save_checkpoint(
                 run.checkpoint_path,
-                {
-                    "format": "gail_fast.checkpoint",
-                    "algo": "gail",
-                    "env_id": cfg.env,
-                    "config": to_dict(cfg),
-                    "iteration": iteration,
-                    "global_step": global_step,
-                    **agent.state_dict(),
-                    "discriminator": disc.state_dict(),
-                    "disc_optimizer": disc_optimizer.state_dict(),
-                },
+                agent.checkpoint(
+                    "gail", cfg, iteration, global_step,
+                    discriminator=disc.state_dict(), disc_optimizer=disc_optimizer.state_dict(),
+                ),
             )
             run.log(iteration, global_step, scalars)
             if iteration % 10 == 0:

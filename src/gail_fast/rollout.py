@@ -59,6 +59,15 @@ class Batch:
     def nenv(self) -> int:
         return self.obs.shape[1]
 
+    def episode_scalars(self) -> dict[str, float]:
+        """Mean return and length of the episodes that ended in this batch (NaN if none)."""
+        if not len(self.episode_returns):
+            return {"charts/episodic_return": float("nan"), "charts/episodic_length": float("nan")}
+        return {
+            "charts/episodic_return": float(self.episode_returns.mean()),
+            "charts/episodic_length": float(self.episode_lengths.mean()),
+        }
+
     def next_obs(self) -> np.ndarray:
         """`(nstep, nenv, nobs)` the observation each transition led to, before any reset."""
         nxt = np.concatenate([self.obs[1:], self.last_obs[None]], axis=0)

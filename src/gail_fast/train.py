@@ -83,32 +83,18 @@ def train_expert(cfg: ExpertConfig, out: Path, resume: bool = False, progress: t
             stats = trpo_update(agent.policy, agent.value_fn, agent.vf_optimizer, batch, batch.rewards, cfg.trpo, agent.generator)
             iteration += 1
             global_step += batch.nstep * batch.nenv
-            returns = batch.episode_returns
             scalars = {
-                "charts/episodic_return": returns.mean() if len(returns) else float("nan"),
-                "charts/episodic_length": batch.episode_lengths.mean() if len(returns) else float("nan"),
+                **batch.episode_scalars(),
                 "charts/SPS": batch.nstep * batch.nenv / (time.perf_counter() - start),
                 "charts/rollout_SPS": batch.nstep * batch.nenv / rollout_time,
                 **{f"losses/{k}": v for k, v in stats.items()},
             }
-            save_checkpoint(
-                run.checkpoint_path,
-                {
-                    "format": "gail_fast.checkpoint",
-                    "algo": "expert",
-                    "env_id": cfg.env,
-                    "config": to_dict(cfg),
-                    "iteration": iteration,
-                    "global_step": global_step,
-                    **agent.state_dict(),
-                },
-            )
+            save_checkpoint(run.checkpoint_path, agent.checkpoint("expert", cfg, iteration, global_step))
             run.log(iteration, global_step, scalars)
             if iteration % 10 == 0:
                 run.plot(CURVES)
             bar.update(batch.nstep * batch.nenv)
-            if len(returns):
-                bar.set_postfix(ret=f"{returns.mean():.0f}", kl=f"{stats['kl']:.4f}", refresh=False)
+            bar.set_postfix(ret=f"{scalars['charts/episodic_return']:.0f}", kl=f"{stats['kl']:.4f}", refresh=False)
         run.plot(CURVES)
     finally:
         if progress is None:
