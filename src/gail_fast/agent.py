@@ -30,6 +30,12 @@ class TrainingConfig:
     trpo: TRPOConfig = dataclasses.field(default_factory=TRPOConfig)
 
 
+def planned_steps(config: TrainingConfig) -> int:
+    """Environment steps a run takes: whole iterations until total_steps is reached."""
+    per_iteration = config.num_envs * config.nstep
+    return -(-config.total_steps // per_iteration) * per_iteration
+
+
 @dataclass
 class Agent:
     policy: GaussianPolicy

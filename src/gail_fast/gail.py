@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gail_fast import _core, envs
-from gail_fast.agent import Agent, TrainingConfig
+from gail_fast.agent import Agent, TrainingConfig, planned_steps
 from gail_fast.bc import behaviour_cloning
 from gail_fast.config import param, to_dict
 from gail_fast.demos import Demonstrations
@@ -216,7 +216,7 @@ def train_gail(cfg: GAILConfig, out: Path, resume: bool = False, progress=None) 
     run = Run(out, {"algo": "gail", **to_dict(cfg)}, iteration if resume else None, global_step)
     collector = RolloutCollector(env, seed=cfg.seed + iteration * cfg.num_envs)
     if progress is not None:
-        progress.reset(total=cfg.total_steps)
+        progress.reset(total=planned_steps(cfg))
         progress.update(global_step)
     try:
         while global_step < cfg.total_steps:

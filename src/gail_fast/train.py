@@ -25,7 +25,7 @@ import torch
 from tqdm import tqdm
 
 from gail_fast import envs
-from gail_fast.agent import Agent, TrainingConfig
+from gail_fast.agent import Agent, TrainingConfig, planned_steps
 from gail_fast.bc import behaviour_cloning, residual_log_std
 from gail_fast.config import add_arguments, from_arguments, from_dict, param, to_dict
 from gail_fast.demos import Demonstrations
@@ -73,7 +73,7 @@ def train_expert(cfg: ExpertConfig, out: Path, resume: bool = False, progress: t
     # A resumed run starts fresh episodes from seeds it has not used before.
     collector = RolloutCollector(env, seed=cfg.seed + iteration * cfg.num_envs)
     bar = progress or progress_bar(cfg.total_steps, f"expert {cfg.env}")
-    bar.reset(total=cfg.total_steps)
+    bar.reset(total=planned_steps(cfg))
     bar.update(global_step)
     try:
         while global_step < cfg.total_steps:
