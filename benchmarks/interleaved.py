@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import threading
 import time
 
 import numpy as np
@@ -29,26 +28,10 @@ def make_peers(env_id: str) -> dict:
         return env
 
     serial = ours(1)
-    halves = [envs.make(env_id, num_envs=NENV // 2, num_threads=1) for _ in range(2)]
-    for k, half in enumerate(halves):
-        half.reset(seed=k)
-
-    def independent_threads(actions):
-        """The machine's own scaling: two serial loops on half the envs each, side by side."""
-        threads = [
-            threading.Thread(target=h.core.step_physics_serial, args=(actions[k * NENV // 2 : (k + 1) * NENV // 2],))
-            for k, h in enumerate(halves)
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-
     peers = {
         "gail_fast": ours(NTHREAD).step,
         "gail_fast_1_thread": ours(1).step,
         "physics_serial": serial.core.step_physics_serial,
-        "independent_threads": independent_threads,
         "mujoco_batch": MujocoBatchPipeline(env_id, NENV, NTHREAD),
         "gymnasium_sync": GymnasiumSync(env_id, NENV),
     }
@@ -90,8 +73,7 @@ def main() -> None:
             print(f"  {name:20s} {r:8.0f} env-steps/s")
         ours = rate["gail_fast"]
         print(f"  gail_fast / physics limit ({NTHREAD} x serial mj_step loop): {ours / (NTHREAD * rate['physics_serial']):.2f}")
-        print(f"  machine scaling, independent_threads / physics_serial: {rate['independent_threads'] / rate['physics_serial']:.2f}")
-        for peer in ("independent_threads", "envpool", "mujoco_batch", "gymnasium_sync", "gail_fast_1_thread"):
+        for peer in ("envpool", "mujoco_batch", "gymnasium_sync", "gail_fast_1_thread"):
             if peer in rate:
                 print(f"  gail_fast / {peer}: {ours / rate[peer]:.2f}")
 

@@ -1,6 +1,7 @@
 #include "spline.h"
 
 #include <algorithm>
+#include <memory>
 #include <cmath>
 #include <stdexcept>
 #include <vector>
@@ -44,7 +45,11 @@ void cubic_spline(const double* x, const double* y_in, int nknot, int nchannel, 
   }
 
   const int n = nknot;
-  std::vector<double> dx(n - 1), slope(nc * (n - 1));
+  // Scratch the size of the data, left uninitialised: every entry is written first.
+  std::unique_ptr<double[]> slope_buf(new double[nc * (n - 1)]), s_buf(new double[nc * n]);
+  double* slope = slope_buf.get();
+  double* s = s_buf.get();
+  std::vector<double> dx(n - 1);
   for (int i = 0; i + 1 < n; ++i) {
     dx[i] = x[i + 1] - x[i];
     const double inv = 1.0 / dx[i];
@@ -56,12 +61,11 @@ void cubic_spline(const double* x, const double* y_in, int nknot, int nchannel, 
 
   // Knot slopes s from a tridiagonal system (lower a, diagonal b, upper u, right side r),
   // in the formulation scipy's CubicSpline uses.
-  std::vector<double> s(nc * n);
   if (n == 2) {
     for (std::size_t c = 0; c < nc; ++c) s[c] = s[nc + c] = slope[c];
   } else {
     std::vector<double> a(n, 0.0), b(n), u(n, 0.0);
-    std::vector<double>& r = s;  // solved in place
+    double* r = s;  // solved in place
     for (int i = 1; i + 1 < n; ++i) {
       a[i] = dx[i];
       b[i] = 2.0 * (dx[i - 1] + dx[i]);
