@@ -37,6 +37,7 @@ def make_peers(env_id: str) -> dict:
     }
     try:
         peers["envpool"] = EnvPool(env_id, NENV, NTHREAD)
+        peers["envpool_1_thread"] = EnvPool(env_id, NENV, 1)
     except ImportError:
         pass
     return peers
@@ -73,6 +74,8 @@ def main() -> None:
             print(f"  {name:20s} {r:8.0f} env-steps/s")
         ours = rate["gail_fast"]
         print(f"  gail_fast / physics limit ({NTHREAD} x serial mj_step loop): {ours / (NTHREAD * rate['physics_serial']):.2f}")
+        if "envpool_1_thread" in rate:
+            print(f"  envpool_1_thread / physics_serial: {rate['envpool_1_thread'] / rate['physics_serial']:.2f}")
         for peer in ("envpool", "mujoco_batch", "gymnasium_sync", "gail_fast_1_thread"):
             if peer in rate:
                 print(f"  gail_fast / {peer}: {ours / rate[peer]:.2f}")
