@@ -228,8 +228,11 @@ def test_bad_core_sizes():
     xml = str(envs.FAST_ENVS["Hopper-v5"].xml_path)
     with pytest.raises(ValueError, match="nenv must be >= 1"):
         _core.BatchEnv(xml, "Hopper-v5", nenv=0)
-    with pytest.raises(ValueError, match="nthread must be >= 1"):
+    with pytest.raises(ValueError, match=r"nthread must be in \[1, 1024\]"):
         _core.BatchEnv(xml, "Hopper-v5", nenv=1, nthread=0)
+    with pytest.raises(ValueError, match=r"nthread must be in \[1, 1024\]"):
+        _core.BatchEnv(xml, "Hopper-v5", nenv=1, nthread=100_000)
+    assert _core.BatchEnv(xml, "Hopper-v5", nenv=3, nthread=8).nthread == 3
 
 
 def test_bad_state_input():

@@ -1,5 +1,6 @@
 // The only file that knows Python: checks every array argument (dtype, layout, shape,
 // writability) with a message naming it, then releases the GIL around the kernel.
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <string>
@@ -61,11 +62,15 @@ void check_finite(const double* x, py::ssize_t rows, py::ssize_t cols, const cha
                               " holds " + std::to_string(x[r * cols + c]));
 }
 
+constexpr int kMaxThreads = 1024;
+
 std::unique_ptr<BatchEnv> make_batch_env(const std::string& xml_path, const std::string& task,
                                          int nenv, int nthread, int max_episode_steps,
                                          const std::vector<std::string>& body_names) {
   if (nenv < 1) throw py::value_error("nenv must be >= 1, got " + std::to_string(nenv));
-  if (nthread < 1) throw py::value_error("nthread must be >= 1, got " + std::to_string(nthread));
+  if (nthread < 1 || nthread > kMaxThreads)
+    throw py::value_error("nthread must be in [1, " + std::to_string(kMaxThreads) + "], got " + std::to_string(nthread));
+  nthread = std::min(nthread, nenv);  // a thread without a simulation would only wait
   if (max_episode_steps < 0)
     throw py::value_error("max_episode_steps must be >= 0 (0: no limit), got " +
                           std::to_string(max_episode_steps));
@@ -94,7 +99,7 @@ nenv simulations of one MJCF model stepped on a pool of nthread threads.
 
 Outputs go into caller-owned arrays: float64 and bool, C-contiguous, of the shapes
 given in each method. Simulation i draws its reset noise from a generator seeded with
-seed + i, so results do not depend on nthread.
+seed + i, so results do not depend on nthread (at most nenv threads are started).
 )doc")
       .def(py::init(&gail_fast::make_batch_env), py::arg("xml_path"), py::arg("task"),
            py::arg("nenv"), py::arg("nthread") = 1, py::arg("max_episode_steps") = 1000,
