@@ -115,6 +115,14 @@ def test_state_only_demonstrations_round_trip(tmp_path):
 # ---- bad input ----------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("flag,value", [("--nstep", "0"), ("--num-envs", "0"), ("--total-steps", "0"), ("--hidden", "0")])
+def test_bad_training_settings(tmp_path, capsys, flag, value):
+    with pytest.raises(SystemExit) as e:
+        train.main(["expert", flag, value, "--out", str(tmp_path / "run")])
+    assert e.value.code == 2
+    assert f"{flag[2:].replace('-', '_')} must be" in capsys.readouterr().err
+
+
 def test_resume_of_a_missing_run(tmp_path):
     with pytest.raises(SystemExit):
         train.main(["expert", "--resume", str(tmp_path / "nothing")])

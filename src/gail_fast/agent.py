@@ -29,6 +29,15 @@ class TrainingConfig:
     torch_threads: int = param(1, "PyTorch threads; more contend with the simulator's on few cores.")
     trpo: TRPOConfig = dataclasses.field(default_factory=TRPOConfig)
 
+    def __post_init__(self) -> None:
+        for name in ("total_steps", "num_envs", "nstep", "torch_threads"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.num_threads is not None and self.num_threads < 1:
+            raise ValueError(f"num_threads must be >= 1, got {self.num_threads}")
+        if not self.hidden or min(self.hidden) < 1:
+            raise ValueError(f"hidden must be one or more positive layer sizes, got {self.hidden}")
+
 
 def planned_steps(config: TrainingConfig) -> int:
     """Environment steps a run takes: whole iterations until total_steps is reached."""

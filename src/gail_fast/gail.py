@@ -62,6 +62,7 @@ class GAILConfig(TrainingConfig):
     bc_steps: int = param(2000, "Behaviour-cloning gradient steps of the warm start.")
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
         if self.reward not in REWARDS:
