@@ -142,6 +142,7 @@ def test_bad_mode_and_reward(tmp_path, capsys):
     path = demos_file(tmp_path)
     assert "mode must be one of" in run_gail(tmp_path, capsys, "--demos", str(path), "--mode", "xyz")
     assert "reward must be one of" in run_gail(tmp_path, capsys, "--demos", str(path), "--reward", "xyz")
+    assert "disc_steps must be >= 1" in run_gail(tmp_path, capsys, "--demos", str(path), "--disc-steps", "0")
 
 
 def test_gail_from_motion_capture_features(mocap_dir, tmp_path):

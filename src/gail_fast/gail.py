@@ -67,8 +67,9 @@ class GAILConfig(TrainingConfig):
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
         if self.reward not in REWARDS:
             raise ValueError(f"reward must be one of {REWARDS}, got {self.reward!r}")
-        if self.num_trajectories < 1:
-            raise ValueError(f"num_trajectories must be >= 1, got {self.num_trajectories}")
+        for name in ("num_trajectories", "disc_steps"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
 
 
 # ---- what the discriminator sees ------------------------------------------------------------
