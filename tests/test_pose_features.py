@@ -9,8 +9,9 @@ from gail_fast.mocap import __main__ as mocap_cli
 from gail_fast.mocap.convert import HISTORY, convert, pose_features
 
 
-def numpy_features(points, heading, scale, k):
+def numpy_features(points, forward, scale, k):
     """Reference: relative points and k-step pelvis displacement, rotated by -heading."""
+    heading = np.arctan2(forward[:, 1], forward[:, 0])
     c, s = np.cos(heading), np.sin(heading)
     rot = np.stack([np.stack([c, s, 0 * c], -1), np.stack([-s, c, 0 * c], -1), np.tile([0.0, 0.0, 1.0], (len(c), 1))], 1)
     rel = points[:, 1:] - points[:, :1]
@@ -25,46 +26,49 @@ def numpy_features(points, heading, scale, k):
 def random_clip(n=50, seed=0):
     rng = np.random.default_rng(seed)
     points = rng.normal(size=(n, 6, 3)) + np.cumsum(rng.normal(0.02, 0.01, size=(n, 1, 3)), axis=0)
-    return points, rng.uniform(-np.pi, np.pi, n)
+    heading = rng.uniform(-np.pi, np.pi, n)
+    return points, np.stack([np.cos(heading), np.sin(heading)], 1) * rng.uniform(0.5, 2.0, (n, 1))
 
 
 def test_matches_numpy():
-    points, heading = random_clip()
-    np.testing.assert_allclose(pose_features(points, heading, 1.7, 10), numpy_features(points, heading, 1.7, 10), atol=1e-12)
-    np.testing.assert_allclose(pose_features(points, heading, 1.7, 3), numpy_features(points, heading, 1.7, 3), atol=1e-12)
+    points, forward = random_clip()
+    np.testing.assert_allclose(pose_features(points, forward, 1.7, 10), numpy_features(points, forward, 1.7, 10), atol=1e-12)
+    np.testing.assert_allclose(pose_features(points, forward, 1.7, 3), numpy_features(points, forward, 1.7, 3), atol=1e-12)
 
 
 def test_invariant_to_where_the_body_stands_faces_and_its_size():
-    points, heading = random_clip()
-    base = pose_features(points, heading, 1.7)
+    points, forward = random_clip()
+    base = pose_features(points, forward, 1.7)
     yaw = 1.1
     rot = np.array([[np.cos(yaw), -np.sin(yaw), 0], [np.sin(yaw), np.cos(yaw), 0], [0, 0, 1]])
     moved = points @ rot.T + np.array([5.0, -3.0, 0.0])
-    np.testing.assert_allclose(pose_features(moved, heading + yaw, 1.7), base, atol=1e-12)
-    np.testing.assert_allclose(pose_features(points * 1.2, heading, 1.7 * 1.2), base, atol=1e-12)
+    np.testing.assert_allclose(pose_features(moved, forward @ rot[:2, :2].T, 1.7), base, atol=1e-12)
+    np.testing.assert_allclose(pose_features(points * 1.2, forward, 1.7 * 1.2), base, atol=1e-12)
 
 
 def test_batch_kernel_equals_clip_kernel():
-    points, heading = random_clip()
-    clip = pose_features(points, heading, 1.7, HISTORY)
+    points, forward = random_clip()
+    clip = pose_features(points, forward, 1.7, HISTORY)
     back = np.minimum(np.arange(len(points)), HISTORY).astype(np.int32)
     past = points[np.arange(len(points)) - back, 0]
     out = np.empty_like(clip)
-    _core.pose_features(points, heading, 1.7, np.ascontiguousarray(past), back, out)
+    _core.pose_features(points, forward, 1.7, np.ascontiguousarray(past), back, out)
     np.testing.assert_allclose(out, clip, atol=1e-15)
 
 
 def test_bad_feature_input():
-    points, heading = random_clip(5)
+    points, forward = random_clip(5)
     with pytest.raises(ValueError, match="scale must be a positive"):
-        pose_features(points, heading, 0.0)
+        pose_features(points, forward, 0.0)
     with pytest.raises(ValueError, match=r"points must have shape \(5, 6, 3\)"):
-        pose_features(points[:, :5], heading, 1.0)
-    with pytest.raises(ValueError, match="heading must have shape"):
-        pose_features(points, heading[:3], 1.0)
+        pose_features(points[:, :5], forward, 1.0)
+    with pytest.raises(ValueError, match=r"forward must have shape \(5, 2\)"):
+        pose_features(points, forward[:3], 1.0)
+    # no facing direction at all (a zero vector) means +x, not a division by zero
+    np.testing.assert_array_equal(pose_features(points, np.zeros((5, 2)), 1.0), pose_features(points, np.tile([1.0, 0.0], (5, 1)), 1.0))
     points[2, 1, 0] = np.nan
     with pytest.raises(ValueError, match="points must be finite"):
-        pose_features(points, heading, 1.0)
+        pose_features(points, forward, 1.0)
 
 
 # ---- the humanoid -------------------------------------------------------------------

@@ -279,40 +279,40 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
   m.attr("POSE_FEATURES") = gail_fast::kPoseFeatures;
   m.def(
       "clip_features",
-      [](py::handle points, py::handle heading, double scale, int k, py::handle out) {
+      [](py::handle points, py::handle forward, double scale, int k, py::handle out) {
         auto pa = py::reinterpret_borrow<py::array>(points);
         if (!py::isinstance<py::array>(points) || pa.ndim() != 3) throw py::value_error("points must be a 3-D array (nframe, 6, 3)");
         const py::ssize_t n = pa.shape(0);
         const double* p = checked<double>(points, "points", {n, gail_fast::kPosePoints, 3}, false);
-        const double* h = checked<double>(heading, "heading", {n}, false);
+        const double* f = checked<double>(forward, "forward", {n, 2}, false);
         double* o = checked<double>(out, "out", {n, gail_fast::kPoseFeatures}, true);
         if (!(scale > 0) || !std::isfinite(scale)) throw py::value_error("scale must be a positive number");
         if (k < 1) throw py::value_error("k must be >= 1, got " + std::to_string(k));
         gail_fast::check_finite(p, n, 3 * gail_fast::kPosePoints, "points");
-        gail_fast::check_finite(h, 1, n, "heading");
+        gail_fast::check_finite(f, n, 2, "forward");
         py::gil_scoped_release release;
-        gail_fast::clip_features(p, h, static_cast<int>(n), scale, k, o);
+        gail_fast::clip_features(p, f, static_cast<int>(n), scale, k, o);
       },
-      py::arg("points"), py::arg("heading"), py::arg("scale"), py::arg("k"), py::arg("out"),
+      py::arg("points"), py::arg("forward"), py::arg("scale"), py::arg("k"), py::arg("out"),
       "Pose features (nframe, POSE_FEATURES) of a clip of points (nframe, 6, 3); see pose_features.h.");
   m.def(
       "pose_features",
-      [](py::handle points, py::handle heading, double scale, py::handle pelvis_past, py::handle nstep_past,
+      [](py::handle points, py::handle forward, double scale, py::handle pelvis_past, py::handle nstep_past,
          py::handle out) {
         auto pa = py::reinterpret_borrow<py::array>(points);
         if (!py::isinstance<py::array>(points) || pa.ndim() != 3) throw py::value_error("points must be a 3-D array (n, 6, 3)");
         const py::ssize_t n = pa.shape(0);
         const double* p = checked<double>(points, "points", {n, gail_fast::kPosePoints, 3}, false);
-        const double* h = checked<double>(heading, "heading", {n}, false);
+        const double* f = checked<double>(forward, "forward", {n, 2}, false);
         const double* past = checked<double>(pelvis_past, "pelvis_past", {n, 3}, false);
         const int* back = checked<int>(nstep_past, "nstep_past", {n}, false);
         double* o = checked<double>(out, "out", {n, gail_fast::kPoseFeatures}, true);
         if (!(scale > 0) || !std::isfinite(scale)) throw py::value_error("scale must be a positive number");
         py::gil_scoped_release release;
         for (py::ssize_t i = 0; i < n; ++i)
-          gail_fast::pose_features(p + 3 * gail_fast::kPosePoints * i, h[i], scale, past + 3 * i, back[i],
+          gail_fast::pose_features(p + 3 * gail_fast::kPosePoints * i, f + 2 * i, scale, past + 3 * i, back[i],
                                    o + gail_fast::kPoseFeatures * i);
       },
-      py::arg("points"), py::arg("heading"), py::arg("scale"), py::arg("pelvis_past"), py::arg("nstep_past"),
+      py::arg("points"), py::arg("forward"), py::arg("scale"), py::arg("pelvis_past"), py::arg("nstep_past"),
       py::arg("out"), "Pose features (n, POSE_FEATURES) of n independent poses; see pose_features.h.");
 }

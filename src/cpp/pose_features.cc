@@ -4,10 +4,13 @@
 
 namespace gail_fast {
 
-void pose_features(const double* p, double heading, double scale, const double* pelvis_past, int nstep_past,
+void pose_features(const double* p, const double* forward, double scale, const double* pelvis_past, int nstep_past,
                    double* out) {
-  // Rotating by -heading about z brings the pelvis' forward direction onto +x.
-  const double c = std::cos(heading), s = std::sin(heading), inv = 1.0 / scale;
+  // Rotating by minus the heading brings the forward direction onto +x.
+  const double norm2 = forward[0] * forward[0] + forward[1] * forward[1];
+  const double inv_norm = norm2 > 0 ? 1.0 / std::sqrt(norm2) : 0.0;
+  const double c = norm2 > 0 ? forward[0] * inv_norm : 1.0, s = forward[1] * inv_norm;
+  const double inv = 1.0 / scale;
   auto put = [&](double dx, double dy, double dz, double* o) {
     o[0] = (c * dx + s * dy) * inv;
     o[1] = (-s * dx + c * dy) * inv;
@@ -24,17 +27,12 @@ void pose_features(const double* p, double heading, double scale, const double* 
   }
 }
 
-void clip_features(const double* points, const double* heading, int nframe, double scale, int k, double* out) {
+void clip_features(const double* points, const double* forward, int nframe, double scale, int k, double* out) {
   for (int t = 0; t < nframe; ++t) {
     const int back = t < k ? t : k;
-    pose_features(points + 3 * kPosePoints * t, heading[t], scale, points + 3 * kPosePoints * (t - back), back,
+    pose_features(points + 3 * kPosePoints * t, forward + 2 * t, scale, points + 3 * kPosePoints * (t - back), back,
                   out + kPoseFeatures * t);
   }
-}
-
-double heading_from_left(const double* left) {
-  // forward = left x z = (left_y, -left_x, 0)
-  return std::atan2(-left[0], left[1]);
 }
 
 }  // namespace gail_fast

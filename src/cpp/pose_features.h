@@ -12,17 +12,15 @@ namespace gail_fast {
 constexpr int kPosePoints = 6;
 constexpr int kPoseFeatures = 3 * (kPosePoints - 1) + 3;
 
-// points (6, 3); heading: pelvis yaw in radians; pelvis_past (3,): the pelvis nstep_past
-// steps ago (ignored when nstep_past == 0: zero displacement); out (kPoseFeatures,).
-void pose_features(const double* points, double heading, double scale, const double* pelvis_past, int nstep_past,
-                   double* out);
+// points (6, 3); forward (2,): the ground-plane direction the pelvis faces, any length
+// (zero means +x); pelvis_past (3,): the pelvis nstep_past steps ago (ignored when
+// nstep_past == 0: zero displacement); out (kPoseFeatures,). A direction rather than a
+// yaw angle, because both callers have one and sin/cos would be half the kernel's cost.
+void pose_features(const double* points, const double* forward, double scale, const double* pelvis_past,
+                   int nstep_past, double* out);
 
-// Features of a clip: points (nframe, 6, 3), heading (nframe,), out (nframe,
+// Features of a clip: points (nframe, 6, 3), forward (nframe, 2), out (nframe,
 // kPoseFeatures); frame t's displacement term looks back min(t, k) frames.
-void clip_features(const double* points, const double* heading, int nframe, double scale, int k, double* out);
-
-// Yaw of a frame whose left direction (e.g. right hip to left hip) is left: the heading
-// of forward = left x up, projected on the ground.
-double heading_from_left(const double* left);
+void clip_features(const double* points, const double* forward, int nframe, double scale, int k, double* out);
 
 }  // namespace gail_fast

@@ -69,11 +69,11 @@ class HumanoidImitation : public Task {
     for (int k = 0; k < kPosePoints; ++k) std::copy_n(d->site_xpos + 3 * site_[k], 3, points + 3 * k);
     // The pelvis frame's x axis, projected on the ground, is the heading.
     const double* r = d->site_xmat + 9 * site_[0];
-    const double heading = std::atan2(r[3], r[0]);
+    const double forward[2] = {r[0], r[3]};
     const int count = static_cast<int>(state[0]);
     const int back = std::min(count - 1, kHistory);
     const double* past = state + 1 + 3 * ((count - 1 - back) % (kHistory + 1));
-    pose_features(points, heading, scale_, past, back, obs);
+    pose_features(points, forward, scale_, past, back, obs);
   }
 
  private:

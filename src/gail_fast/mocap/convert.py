@@ -24,13 +24,14 @@ HIP_BONES = ("lhipjoint", "rhipjoint")
 HISTORY = 10  # k of the pelvis displacement term
 
 
-def pose_features(points: np.ndarray, heading: np.ndarray, scale: float, k: int = HISTORY) -> np.ndarray:
+def pose_features(points: np.ndarray, forward: np.ndarray, scale: float, k: int = HISTORY) -> np.ndarray:
     """Features `(nframe, POSE_FEATURES)` of a clip of points `(nframe, 6, 3)` (pelvis, left
-    foot, right foot, left hand, right hand, head; metres, z up) with pelvis yaw `heading`."""
+    foot, right foot, left hand, right hand, head; metres, z up); `forward` `(nframe, 2)` is
+    the ground-plane direction the pelvis faces (any length)."""
     points = np.ascontiguousarray(points, dtype=np.float64)
-    heading = np.ascontiguousarray(heading, dtype=np.float64)
+    forward = np.ascontiguousarray(forward, dtype=np.float64)
     out = np.empty((len(points), _core.POSE_FEATURES))
-    _core.clip_features(points, heading, float(scale), int(k), out)
+    _core.clip_features(points, forward, float(scale), int(k), out)
     return out
 
 
@@ -52,10 +53,10 @@ def standing_height(skeleton: Skeleton) -> float:
 
 @dataclass(frozen=True)
 class Clip:
-    """A clip at the control rate: feature points, heading and features."""
+    """A clip at the control rate: feature points, facing direction and features."""
 
     points: np.ndarray  # (nframe, 6, 3)
-    heading: np.ndarray  # (nframe,)
+    forward: np.ndarray  # (nframe, 2) ground-plane direction the pelvis faces
     features: np.ndarray  # (nframe, POSE_FEATURES)
     rate: float
 
@@ -68,9 +69,9 @@ def convert_clip(skeleton: Skeleton, motion: Motion, rate: float, control_rate: 
     pos = forward_kinematics(skeleton, motion)[:, indices]  # (nframe, 8, 3)
     pos = resample(pos.reshape(len(pos), -1), rate, control_rate).reshape(-1, len(indices), 3)
     left = pos[:, 6] - pos[:, 7]  # right hip to left hip
-    heading = np.arctan2(-left[:, 0], left[:, 1])  # yaw of forward = left x up
+    forward = np.stack([left[:, 1], -left[:, 0]], axis=1)  # left x up, on the ground
     points = np.ascontiguousarray(pos[:, :6])
-    return Clip(points, heading, pose_features(points, heading, standing_height(skeleton)), control_rate)
+    return Clip(points, forward, pose_features(points, forward, standing_height(skeleton)), control_rate)
 
 
 def convert(asf: str | Path, amcs: list[str | Path], env_id: str, rate: float = 120.0) -> Demonstrations:
