@@ -87,9 +87,7 @@ class RolloutCollector:
         self.nenv = env.num_envs
         self.running_return = np.zeros(self.nenv)
         self.running_length = np.zeros(self.nenv, dtype=np.int64)
-        low, high = env.single_action_space.low, env.single_action_space.high
-        self.action_low = np.where(np.isfinite(low), low, -np.inf)
-        self.action_high = np.where(np.isfinite(high), high, np.inf)
+        self.action_low, self.action_high = env.single_action_space.low, env.single_action_space.high
 
     def collect(self, policy: GaussianPolicy, nstep: int, deterministic: bool = False) -> Batch:
         """Runs `policy` for `nstep` steps of every environment.

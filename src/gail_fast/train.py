@@ -72,7 +72,7 @@ def train_expert(cfg: ExpertConfig, out: Path, resume: bool = False, progress: t
     run = Run(out, {"algo": "expert", **to_dict(cfg)}, iteration if resume else None, global_step)
     # A resumed run starts fresh episodes from seeds it has not used before.
     collector = RolloutCollector(env, seed=cfg.seed + iteration * cfg.num_envs)
-    bar = progress or progress_bar(cfg.total_steps, f"expert {cfg.env}")
+    bar = progress or progress_bar(planned_steps(cfg), f"expert {cfg.env}")
     bar.reset(total=planned_steps(cfg))
     bar.update(global_step)
     try:
