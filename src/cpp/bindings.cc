@@ -309,9 +309,7 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
         double* o = checked<double>(out, "out", {n, gail_fast::kPoseFeatures}, true);
         if (!(scale > 0) || !std::isfinite(scale)) throw py::value_error("scale must be a positive number");
         py::gil_scoped_release release;
-        for (py::ssize_t i = 0; i < n; ++i)
-          gail_fast::pose_features(p + 3 * gail_fast::kPosePoints * i, f + 2 * i, scale, past + 3 * i, back[i],
-                                   o + gail_fast::kPoseFeatures * i);
+        gail_fast::batch_features(p, f, past, back, n, scale, o);
       },
       py::arg("points"), py::arg("forward"), py::arg("scale"), py::arg("pelvis_past"), py::arg("nstep_past"),
       py::arg("out"), "Pose features (n, POSE_FEATURES) of n independent poses; see pose_features.h.");
