@@ -23,6 +23,9 @@ int divergence_count(const mjData* d) {
          d->warning[mjWARN_BADQACC].number;
 }
 
+// Everything that decides a simulation's next step.
+constexpr int kStateSpec = mjSTATE_INTEGRATION;
+
 bool state_is_finite(const mjModel* m, const mjData* d) {
   for (int i = 0; i < m->nq; ++i)
     if (!std::isfinite(d->qpos[i])) return false;
@@ -73,16 +76,23 @@ BatchEnv::BatchEnv(const std::string& xml_path, std::unique_ptr<Task> task, int 
       }
       body_ids_.push_back(id);
     }
-    data_.resize(nenv, nullptr);
-    for (auto& d : data_) {
+    thread_data_.resize(pool_.nthread(), nullptr);
+    for (auto& d : thread_data_) {
       d = mj_makeData(model_);
       if (!d) throw std::runtime_error("mj_makeData failed for '" + xml_path + "'");
     }
   } catch (...) {
-    for (auto* d : data_) mj_deleteData(d);
+    for (auto* d : thread_data_) mj_deleteData(d);
     mj_deleteModel(model_);
     throw;
   }
+  // Every row starts as a fresh mjData's state, as mj_makeData would leave it.
+  nstate_ = mj_stateSize(model_, kStateSpec);
+  state_.resize(static_cast<std::size_t>(nenv) * nstate_);
+  std::vector<double> fresh(nstate_);
+  mj_getState(model_, thread_data_[0], fresh.data(), kStateSpec);
+  for (int i = 0; i < nenv; ++i) std::copy(fresh.begin(), fresh.end(), state_row(i));
+  progress_.assign(2 * static_cast<std::size_t>(nenv), 0.0);
   rng_.resize(nenv);
   elapsed_.assign(nenv, 0);
   task_state_.assign(static_cast<std::size_t>(nenv) * task_->nstate(), 0.0);
@@ -90,15 +100,18 @@ BatchEnv::BatchEnv(const std::string& xml_path, std::unique_ptr<Task> task, int 
 }
 
 BatchEnv::~BatchEnv() {
-  for (auto* d : data_) mj_deleteData(d);
+  for (auto* d : thread_data_) mj_deleteData(d);
   mj_deleteModel(model_);
 }
 
 template <typename Fn>
-void BatchEnv::for_each_sim(Fn&& fn) {
-  pool_.parallel_for(nenv(), [&](int i) {
+void BatchEnv::for_each_sim(bool load, Fn&& fn) {
+  pool_.parallel_for(nenv(), [&](int i, int thread) {
+    mjData* d = thread_data_[thread];
     try {
-      fn(i);
+      if (load) mj_setState(model_, d, state_row(i), kStateSpec);
+      fn(i, d);
+      mj_getState(model_, d, state_row(i), kStateSpec);
     } catch (const std::exception& e) {
       errors_[i] = e.what();
     } catch (...) {
@@ -113,27 +126,26 @@ void BatchEnv::for_each_sim(Fn&& fn) {
   }
 }
 
-void BatchEnv::reset_one(int i) {
-  mjData* d = data_[i];
+void BatchEnv::reset_one(int i, mjData* d) {
   mj_resetData(model_, d);
   task_->reset(model_, d, rng_[i]);
   mj_forward(model_, d);
   task_->after_reset(model_, d, task_state(i));
+  task_->progress(model_, d, progress(i));
   elapsed_[i] = 0;
 }
 
-void BatchEnv::body_positions(int i, double* body_pos) const {
+void BatchEnv::body_positions(int i, const mjData* d, double* body_pos) const {
   double* row = body_pos + 3 * body_ids_.size() * static_cast<std::size_t>(i);
-  for (std::size_t k = 0; k < body_ids_.size(); ++k)
-    std::copy_n(data_[i]->xpos + 3 * body_ids_[k], 3, row + 3 * k);
+  for (std::size_t k = 0; k < body_ids_.size(); ++k) std::copy_n(d->xpos + 3 * body_ids_[k], 3, row + 3 * k);
 }
 
 void BatchEnv::reset(std::uint64_t seed, double* obs, double* body_pos) {
-  for_each_sim([&](int i) {
+  for_each_sim(false, [&](int i, mjData* d) {
     rng_[i].seed(seed + static_cast<std::uint64_t>(i));
-    reset_one(i);
-    observe(i, obs + static_cast<std::size_t>(nobs_) * i);
-    if (body_pos) body_positions(i, body_pos);
+    reset_one(i, d);
+    observe(i, d, obs + static_cast<std::size_t>(nobs_) * i);
+    if (body_pos) body_positions(i, d, body_pos);
   });
 }
 
@@ -141,13 +153,12 @@ void BatchEnv::step(const double* actions, const StepOutputs& out) {
   const int nu = model_->nu;
   const int nskip = task_->frame_skip();
   const double step_dt = dt();
-  for_each_sim([&](int i) {
-    mjData* d = data_[i];
+  for_each_sim(true, [&](int i, mjData* d) {
     const double* action = actions + static_cast<std::size_t>(nu) * i;
     double* obs = out.obs + static_cast<std::size_t>(nobs_) * i;
 
-    double before[2], after[2];
-    task_->progress(model_, d, before);
+    const double before[2] = {progress(i)[0], progress(i)[1]};
+    double after[2];
     const int warnings = divergence_count(d);
     std::copy_n(action, nu, d->ctrl);
     for (int k = 0; k < nskip; ++k) mj_step(model_, d);
@@ -159,7 +170,7 @@ void BatchEnv::step(const double* actions, const StepOutputs& out) {
     StepOutcome result = task_->outcome(model_, d, action, before, after, step_dt);
     ++elapsed_[i];
     const bool truncated = diverged || (max_episode_steps_ > 0 && elapsed_[i] >= max_episode_steps_);
-    observe(i, obs);
+    observe(i, d, obs);
     if (diverged) {
       result.reward = 0.0;
       result.terminated = false;
@@ -170,34 +181,38 @@ void BatchEnv::step(const double* actions, const StepOutputs& out) {
     out.diverged[i] = diverged;
     if (result.terminated || truncated) {
       std::copy_n(obs, nobs_, out.final_obs + static_cast<std::size_t>(nobs_) * i);
-      reset_one(i);
-      observe(i, obs);
+      reset_one(i, d);
+      observe(i, d, obs);
+    } else {
+      std::copy_n(after, 2, progress(i));
     }
-    if (out.body_pos) body_positions(i, out.body_pos);
+    if (out.body_pos) body_positions(i, d, out.body_pos);
   });
 }
 
 void BatchEnv::get_state(double* qpos, double* qvel) const {
   for (int i = 0; i < nenv(); ++i) {
-    std::copy_n(data_[i]->qpos, model_->nq, qpos + static_cast<std::size_t>(model_->nq) * i);
-    std::copy_n(data_[i]->qvel, model_->nv, qvel + static_cast<std::size_t>(model_->nv) * i);
+    mj_extractState(model_, state_row(i), kStateSpec, qpos + static_cast<std::size_t>(model_->nq) * i, mjSTATE_QPOS);
+    mj_extractState(model_, state_row(i), kStateSpec, qvel + static_cast<std::size_t>(model_->nv) * i, mjSTATE_QVEL);
   }
 }
 
 void BatchEnv::set_state(const double* qpos, const double* qvel) {
-  for_each_sim([&](int i) {
-    std::copy_n(qpos + static_cast<std::size_t>(model_->nq) * i, model_->nq, data_[i]->qpos);
-    std::copy_n(qvel + static_cast<std::size_t>(model_->nv) * i, model_->nv, data_[i]->qvel);
-    mj_forward(model_, data_[i]);
-    task_->after_reset(model_, data_[i], task_state(i));
+  for_each_sim(true, [&](int i, mjData* d) {
+    std::copy_n(qpos + static_cast<std::size_t>(model_->nq) * i, model_->nq, d->qpos);
+    std::copy_n(qvel + static_cast<std::size_t>(model_->nv) * i, model_->nv, d->qvel);
+    mj_forward(model_, d);
+    task_->after_reset(model_, d, task_state(i));
+    task_->progress(model_, d, progress(i));
   });
 }
 
 void BatchEnv::step_physics_serial(const double* actions) {
   const int nu = model_->nu;
   const double step_dt = dt();
+  mjData* d = thread_data_[0];
   for (int i = 0; i < nenv(); ++i) {
-    mjData* d = data_[i];
+    mj_setState(model_, d, state_row(i), kStateSpec);
     const double* action = actions + static_cast<std::size_t>(nu) * i;
     std::copy_n(action, nu, d->ctrl);
     for (int k = 0; k < task_->frame_skip(); ++k) mj_step(model_, d);
@@ -205,7 +220,8 @@ void BatchEnv::step_physics_serial(const double* actions) {
     const double none[2] = {0.0, 0.0};
     const bool ended = task_->outcome(model_, d, action, none, none, step_dt).terminated ||
                        (max_episode_steps_ > 0 && ++elapsed_[i] >= max_episode_steps_);
-    if (ended) reset_one(i);
+    if (ended) reset_one(i, d);
+    mj_getState(model_, d, state_row(i), kStateSpec);
   }
 }
 

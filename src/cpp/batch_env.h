@@ -1,4 +1,10 @@
-// nenv simulations of one MJCF model stepped on a fixed thread pool, one mjData each.
+// nenv simulations of one MJCF model stepped on a fixed thread pool.
+//
+// Each simulation is a row of integration state (mj_getState's mjSTATE_INTEGRATION: all
+// that decides its next step); each thread steps the simulations it takes in one mjData
+// of its own, loading a row before and saving it after. That mjData stays in the
+// thread's cache, where one mjData per simulation would be fetched cold at every step,
+// and memory grows by a row, not an mjData, per simulation.
 #pragma once
 
 #include <cstdint>
@@ -52,7 +58,7 @@ class BatchEnv {
   // reference that measures what the thread pool and the task code cost.
   void step_physics_serial(const double* actions);
 
-  int nenv() const { return static_cast<int>(data_.size()); }
+  int nenv() const { return static_cast<int>(elapsed_.size()); }
   int nthread() const { return pool_.nthread(); }
   int nobs() const { return nobs_; }
   int nact() const { return model_->nu; }
@@ -66,19 +72,30 @@ class BatchEnv {
   const std::vector<int>& elapsed_steps() const { return elapsed_; }
 
  private:
-  void reset_one(int i);
+  // Starts a new episode of simulation i in d and records the progress its next step starts from.
+  void reset_one(int i, mjData* d);
   double* task_state(int i) { return task_state_.data() + static_cast<std::size_t>(task_->nstate()) * i; }
-  void observe(int i, double* obs) { task_->observe(model_, data_[i], task_state(i), obs); }
-  void body_positions(int i, double* body_pos) const;
-  // Runs fn(i) on every simulation in the pool and rethrows the first MuJoCo error.
+  double* state_row(int i) { return state_.data() + static_cast<std::size_t>(nstate_) * i; }
+  const double* state_row(int i) const { return state_.data() + static_cast<std::size_t>(nstate_) * i; }
+  double* progress(int i) { return progress_.data() + 2 * static_cast<std::size_t>(i); }
+  void observe(int i, const mjData* d, double* obs) { task_->observe(model_, d, task_state(i), obs); }
+  void body_positions(int i, const mjData* d, double* body_pos) const;
+  // Runs fn(i, d) on every simulation in the pool, d the running thread's mjData holding
+  // simulation i (its state row loaded first if load), saves d's state to the row after,
+  // and rethrows the first MuJoCo error.
   template <typename Fn>
-  void for_each_sim(Fn&& fn);
+  void for_each_sim(bool load, Fn&& fn);
 
   mjModel* model_ = nullptr;
   std::unique_ptr<Task> task_;
   int nobs_ = 0;
   int max_episode_steps_ = 0;
-  std::vector<mjData*> data_;
+  std::vector<mjData*> thread_data_;  // one per thread
+  int nstate_ = 0;                      // doubles in a state row
+  std::vector<double> state_;           // (nenv, nstate_)
+  // (nenv, 2): the task's progress after the last step or reset of each simulation; the
+  // next step's "before", as Gymnasium reads it from derived quantities left by mj_step.
+  std::vector<double> progress_;
   std::vector<Rng> rng_;
   std::vector<int> elapsed_;
   std::vector<double> task_state_;  // (nenv, task nstate)

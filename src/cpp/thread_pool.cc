@@ -24,7 +24,7 @@ bool spin_until(Ready ready) {
 }  // namespace
 
 ThreadPool::ThreadPool(int nthread) {
-  for (int t = 1; t < nthread; ++t) workers_.emplace_back([this] { worker_loop(); });
+  for (int t = 1; t < nthread; ++t) workers_.emplace_back([this, t] { worker_loop(t); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -36,11 +36,11 @@ ThreadPool::~ThreadPool() {
   for (auto& w : workers_) w.join();
 }
 
-void ThreadPool::run_items() {
-  for (int i = next_.fetch_add(1); i < n_; i = next_.fetch_add(1)) (*fn_)(i);
+void ThreadPool::run_items(int thread) {
+  for (int i = next_.fetch_add(1); i < n_; i = next_.fetch_add(1)) (*fn_)(i, thread);
 }
 
-void ThreadPool::worker_loop() {
+void ThreadPool::worker_loop(int thread) {
   std::uint64_t seen = 0;
   for (;;) {
     if (!spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; })) {
@@ -49,7 +49,7 @@ void ThreadPool::worker_loop() {
       if (stop_) return;
     }
     seen = generation_.load(std::memory_order_acquire);
-    run_items();
+    run_items(thread);
     if (busy_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       std::lock_guard<std::mutex> lock(mutex_);
       done_.notify_one();
@@ -57,10 +57,10 @@ void ThreadPool::worker_loop() {
   }
 }
 
-void ThreadPool::parallel_for(int n, const std::function<void(int)>& fn) {
+void ThreadPool::parallel_for(int n, const Fn& fn) {
   if (n <= 0) return;
   if (workers_.empty() || n == 1) {
-    for (int i = 0; i < n; ++i) fn(i);
+    for (int i = 0; i < n; ++i) fn(i, 0);
     return;
   }
   {
@@ -72,7 +72,7 @@ void ThreadPool::parallel_for(int n, const std::function<void(int)>& fn) {
     generation_.fetch_add(1, std::memory_order_release);
   }
   wake_.notify_all();
-  run_items();
+  run_items(0);
   if (!spin_until([&] { return busy_.load(std::memory_order_acquire) == 0; })) {
     std::unique_lock<std::mutex> lock(mutex_);
     done_.wait(lock, [&] { return busy_.load() == 0; });
