@@ -43,8 +43,9 @@ class Task {
   virtual void reset(const mjModel* m, mjData* d, Rng& rng) const = 0;
   virtual void after_reset(const mjModel*, const mjData*, double* /*state*/) const {}
 
-  // A scalar read before the physics step and again after it: the task's notion of
-  // progress (e.g. torso x), whose difference per second rewards moving forward.
+  // The task's notion of progress (e.g. torso x), whose difference per second over a
+  // step rewards moving forward. Read after every reset, set_state and step; a step's
+  // "before" is the previous reading, as Gymnasium reads it from what mj_step left.
   virtual void progress(const mjModel* m, const mjData* d, double* xy) const = 0;
 
   // Updates the task state after the physics step, before outcome() and observe().
