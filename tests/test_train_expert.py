@@ -14,6 +14,8 @@ import pytest
 import torch
 
 from gail_fast import demos, evaluate, train
+from gail_fast.gail import GAILConfig
+from gail_fast.train import ExpertConfig
 from gail_fast.runs import load_checkpoint, load_policy
 
 SMALL = ["--env", "Hopper-v5", "--num-envs", "4", "--nstep", "64", "--hidden", "16", "16", "--seed", "1"]
@@ -121,6 +123,12 @@ def test_bad_training_settings(tmp_path, capsys, flag, value):
         train.main(["expert", flag, value, "--out", str(tmp_path / "run")])
     assert e.value.code == 2
     assert f"{flag[2:].replace('-', '_')} must be" in capsys.readouterr().err
+
+
+def test_policy_size_defaults_per_environment():
+    assert ExpertConfig(env="Hopper-v5").hidden == (64, 64)
+    assert GAILConfig(env="Humanoid21Imitation-v0").hidden == (150, 150, 150)
+    assert GAILConfig(env="Humanoid21Imitation-v0", hidden=(32,)).hidden == (32,)
 
 
 def test_resume_of_a_missing_run(tmp_path):

@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 
+from gail_fast import envs
 from gail_fast.config import param, to_dict
 from gail_fast.nets import GaussianPolicy, ValueFunction
 from gail_fast.runs import policy_state
@@ -24,7 +25,9 @@ class TrainingConfig:
     num_threads: int | None = param(None, "Simulator threads (default: one per CPU).")
     nstep: int = param(256, "Steps of every environment per iteration (batch = num_envs * nstep).")
     seed: int = param(0, "Seed of the networks, the sampling and the environments.")
-    hidden: tuple[int, ...] = param((64, 64), "Hidden layer sizes of the policy and value networks.")
+    hidden: tuple[int, ...] = param(
+        (), "Hidden layer sizes of the policy and value networks (default: 150 150 150 for the humanoid, 64 64 otherwise)."
+    )
     init_log_std: float = param(-0.5, "Initial log standard deviation of the Gaussian policy.")
     torch_threads: int = param(1, "PyTorch threads; more contend with the simulator's on few cores.")
     trpo: TRPOConfig = dataclasses.field(default_factory=TRPOConfig)
@@ -35,8 +38,16 @@ class TrainingConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.num_threads is not None and self.num_threads < 1:
             raise ValueError(f"num_threads must be >= 1, got {self.num_threads}")
-        if not self.hidden or min(self.hidden) < 1:
+        if not self.hidden:
+            self.hidden = default_hidden(self.env)
+        if min(self.hidden) < 1:
             raise ValueError(f"hidden must be one or more positive layer sizes, got {self.hidden}")
+
+
+def default_hidden(env_id: str) -> tuple[int, ...]:
+    """Three layers of 150 for the 21-joint humanoid, as in the motion-imitation
+    literature; two of 64 for the Gymnasium tasks."""
+    return (150, 150, 150) if env_id in envs.POSE_FEATURE_ENVS else (64, 64)
 
 
 def planned_steps(config: TrainingConfig) -> int:
