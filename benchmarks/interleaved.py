@@ -4,7 +4,7 @@ pytest-benchmark times each peer's rounds back to back, so a burst of load on th
 shared machine can land on one peer only. Here each round runs every peer once, in a
 rotating order, and the medians over rounds give the ratios.
 
-    python benchmarks/interleaved.py [--rounds 15] [--env Humanoid-v5 --env Hopper-v5]
+    python benchmarks/interleaved.py [--rounds 21] [--env Humanoid-v5 --env Hopper-v5]
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def measure(env_id: str, rounds: int) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=21)
     parser.add_argument("--env", action="append", default=None)
     args = parser.parse_args()
     for env_id in args.env or ["Humanoid-v5", "Hopper-v5"]:

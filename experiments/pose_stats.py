@@ -1,0 +1,55 @@
+"""How a humanoid policy's poses compare with the recordings it imitates.
+
+    python experiments/pose_stats.py RUN_FOLDER DATASET.npz [--steps 1000]
+
+Rolls the deterministic policy out in 8 simulations for --steps steps and prints, for the
+policy's pose features z_t and the dataset's: forward speed in body heights per second
+(the displacement term, heading frame), the height of each foot and the head above the
+pelvis, and how far each feature's mean lies from the recordings' in their standard
+deviations. An honest look at what GAIL learnt, beside the episode lengths that
+`python -m gail_fast.evaluate` gives.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from gail_fast import _core, envs
+from gail_fast.demos import Demonstrations
+from gail_fast.rollout import RolloutCollector
+from gail_fast.runs import load_policy
+
+def summarise(name: str, z: np.ndarray, dt: float) -> None:
+    speed = z[:, 15] / dt
+    feet_head = [z[:, 3 * k + 2].mean() for k in (0, 1, 4)]
+    print(f"{name:10s} forward {speed.mean():+.3f} ± {speed.std():.3f} heights/s | "
+          f"height above pelvis: left foot {feet_head[0]:+.3f}, right foot {feet_head[1]:+.3f}, head {feet_head[2]:+.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("run")
+    parser.add_argument("dataset")
+    parser.add_argument("--steps", type=int, default=1000)
+    args = parser.parse_args()
+
+    policy, env_id, _ = load_policy(args.run)
+    if env_id not in envs.POSE_FEATURE_ENVS:
+        raise SystemExit(f"{env_id} has no pose features")
+    env = envs.make(env_id, num_envs=8)
+    batch = RolloutCollector(env, seed=30_000).collect(policy, args.steps, deterministic=True)
+    z_policy = batch.obs[..., -_core.POSE_FEATURES:].reshape(-1, _core.POSE_FEATURES)
+    z_expert = Demonstrations.load(args.dataset, env_id).features
+    lengths = batch.episode_lengths
+    print(f"{len(lengths)} episodes ended in {args.steps} steps x 8 simulations"
+          + (f", mean length {lengths.mean():.0f}" if len(lengths) else " (none fell)"))
+    summarise("recording", z_expert, env.dt)
+    summarise("policy", z_policy, env.dt)
+    gap = np.abs(z_policy.mean(0) - z_expert.mean(0)) / (z_expert.std(0) + 1e-8)
+    print("|mean gap| / recording std per feature:", np.array2string(gap, precision=2, max_line_width=200))
+
+
+if __name__ == "__main__":
+    main()
