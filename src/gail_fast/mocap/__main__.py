@@ -1,8 +1,11 @@
-"""Motion capture command line.
+"""Motion capture command line: CMU ASF/AMC recordings, or 3D keypoints from video.
 
     python -m gail_fast.mocap convert --asf S.asf --amc M.amc [--amc M2.amc ...] \\
         --env Humanoid21Imitation-v0 --out walk.npz
+    python -m gail_fast.mocap convert --keypoints K.npy [--keypoints K2.npy ...] --fps 30 \\
+        [--units mm] --env Humanoid21Imitation-v0 --out dance.npz
     python -m gail_fast.mocap info --asf S.asf --amc M.amc
+    python -m gail_fast.mocap info --keypoints K.npy --fps 30
 """
 
 from __future__ import annotations
@@ -35,32 +38,54 @@ def info(asf: Path, amc: Path, rate: float) -> str:
     return "\n".join(lines)
 
 
+def sources(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
+    """"amc" or "keypoints", after checking that the flags name exactly one kind of source."""
+    amc, keypoints = bool(args.asf or args.amc), bool(args.keypoints)
+    if amc == keypoints:
+        parser.error("give either --asf with --amc (motion capture) or --keypoints with --fps (video)")
+    if amc and not (args.asf and args.amc):
+        parser.error("motion capture needs both --asf and --amc")
+    if keypoints and args.fps is None:
+        parser.error("keypoints need --fps, the video's frame rate (it is not in the file)")
+    return "amc" if amc else "keypoints"
+
+
 def main(argv: list[str] | None = None) -> None:
     from gail_fast.demos import summary
+    from gail_fast.mocap import keypoints
     from gail_fast.mocap.convert import convert
 
     parser = argparse.ArgumentParser(prog="python -m gail_fast.mocap", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     conv = sub.add_parser("convert", help="write pose features of clips as a state-only dataset")
-    conv.add_argument("--asf", type=Path, required=True)
-    conv.add_argument("--amc", type=Path, action="append", required=True, help="repeat for several clips")
+    inf = sub.add_parser("info", help="frames, duration, pelvis speed and height of a clip")
+    for p, several in ((conv, True), (inf, False)):
+        p.add_argument("--asf", type=Path, help="CMU skeleton")
+        p.add_argument("--amc", type=Path, action="append" if several else "store",
+                       help="CMU motion" + (" (repeat for several clips)" if several else ""))
+        p.add_argument("--rate", type=float, default=120.0, help="the recording's frame rate in Hz")
+        p.add_argument("--keypoints", type=Path, action="append" if several else "store",
+                       help="3D keypoints (nframe, 17, 3), Human3.6M order, .npy" + (" (repeat)" if several else ""))
+        p.add_argument("--fps", type=float, help="the keypoint video's frame rate in Hz")
+        p.add_argument("--units", choices=sorted(keypoints.UNITS), default="mm", help="units of the keypoints")
     conv.add_argument("--env", default="Humanoid21Imitation-v0")
     conv.add_argument("--out", type=Path, required=True)
-    conv.add_argument("--rate", type=float, default=120.0, help="the recording's frame rate in Hz")
-    inf = sub.add_parser("info", help="frames, duration, pelvis speed and height of a clip")
-    inf.add_argument("--asf", type=Path, required=True)
-    inf.add_argument("--amc", type=Path, required=True)
-    inf.add_argument("--rate", type=float, default=120.0)
     args = parser.parse_args(argv)
+    source = sources(conv if args.command == "convert" else inf, args)
     try:
         if args.command == "convert":
-            demos = convert(args.asf, args.amc, args.env, args.rate)
+            if source == "amc":
+                demos = convert(args.asf, args.amc, args.env, args.rate)
+            else:
+                demos = keypoints.convert_keypoints(args.keypoints, args.env, args.fps, args.units)
             demos.save(args.out)
             print(summary(demos))
             print(f"written: {args.out}")
-        else:
+        elif source == "amc":
             print(info(args.asf, args.amc, args.rate))
+        else:
+            print(keypoints.summary(args.keypoints, args.fps, args.units))
     except (MocapParseError, ValueError) as e:
         parser.exit(2, f"error: {e}\n")
 

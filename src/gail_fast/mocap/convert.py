@@ -61,36 +61,53 @@ class Clip:
     rate: float
 
 
+def clip_from_points(pos: np.ndarray, rate: float, control_rate: float, scale: float) -> Clip:
+    """A clip from points `(nframe, 8, 3)` recorded at `rate` Hz (metres, z up): the six
+    feature points in the kernel's order, then the left and the right hip, which give the
+    facing direction. Resampled to `control_rate` Hz; `scale` is the body's size."""
+    pos = resample(pos.reshape(len(pos), -1), rate, control_rate).reshape(-1, 8, 3)
+    left = pos[:, 6] - pos[:, 7]  # right hip to left hip
+    forward = np.stack([left[:, 1], -left[:, 0]], axis=1)  # left x up, on the ground
+    points = np.ascontiguousarray(pos[:, :6])
+    return Clip(points, forward, pose_features(points, forward, scale), control_rate)
+
+
 def convert_clip(skeleton: Skeleton, motion: Motion, rate: float, control_rate: float) -> Clip:
     """Pose features of a parsed clip recorded at `rate` Hz, resampled to `control_rate` Hz."""
     indices = _bone_indices(skeleton, FEATURE_BONES + HIP_BONES)
     if motion.nframe < 2:
         raise ValueError(f"{motion.path} has {motion.nframe} frame(s); a clip needs at least 2")
     pos = forward_kinematics(skeleton, motion)[:, indices]  # (nframe, 8, 3)
-    pos = resample(pos.reshape(len(pos), -1), rate, control_rate).reshape(-1, len(indices), 3)
-    left = pos[:, 6] - pos[:, 7]  # right hip to left hip
-    forward = np.stack([left[:, 1], -left[:, 0]], axis=1)  # left x up, on the ground
-    points = np.ascontiguousarray(pos[:, :6])
-    return Clip(points, forward, pose_features(points, forward, standing_height(skeleton)), control_rate)
+    return clip_from_points(pos, rate, control_rate, standing_height(skeleton))
 
 
-def convert(asf: str | Path, amcs: list[str | Path], env_id: str, rate: float = 120.0) -> Demonstrations:
-    """A state-only dataset of pose features for `env_id`, one episode per AMC clip."""
-    from gail_fast import envs
-
-    if env_id not in envs.POSE_FEATURE_ENVS:
-        raise ValueError(f"{env_id} has no pose features; use one of {sorted(envs.POSE_FEATURE_ENVS)}")
-    if rate <= 0:
-        raise ValueError(f"rate must be positive, got {rate}")
-    control_rate = 1.0 / envs.make(env_id).dt
-    skeleton = parse_asf(asf)
-    clips = [convert_clip(skeleton, parse_amc(amc, skeleton), rate, control_rate) for amc in amcs]
+def features_dataset(env_id: str, source: str, clips: list[Clip]) -> Demonstrations:
+    """A state-only dataset of pose features, one episode per clip."""
     return Demonstrations(
         env_id=env_id,
-        source=f"{Path(asf).name}: " + ", ".join(Path(a).name for a in amcs),
+        source=source,
         episode_lengths=np.array([len(c.features) - 1 for c in clips], dtype=np.int64),
         obs=None,
         terminated=np.zeros(len(clips), dtype=bool),
         truncated=np.ones(len(clips), dtype=bool),
         features=np.concatenate([c.features for c in clips]),
     )
+
+
+def control_rate_of(env_id: str) -> float:
+    """The control rate (Hz) of an environment with pose features; ValueError otherwise."""
+    from gail_fast import envs
+
+    if env_id not in envs.POSE_FEATURE_ENVS:
+        raise ValueError(f"{env_id} has no pose features; use one of {sorted(envs.POSE_FEATURE_ENVS)}")
+    return 1.0 / envs.make(env_id).dt
+
+
+def convert(asf: str | Path, amcs: list[str | Path], env_id: str, rate: float = 120.0) -> Demonstrations:
+    """A state-only dataset of pose features for `env_id`, one episode per AMC clip."""
+    control_rate = control_rate_of(env_id)
+    if rate <= 0:
+        raise ValueError(f"rate must be positive, got {rate}")
+    skeleton = parse_asf(asf)
+    clips = [convert_clip(skeleton, parse_amc(amc, skeleton), rate, control_rate) for amc in amcs]
+    return features_dataset(env_id, f"{Path(asf).name}: " + ", ".join(Path(a).name for a in amcs), clips)

@@ -1,0 +1,123 @@
+"""3D keypoints from video (../shared/data/mocap/video3d_h36m) to pose features."""
+
+import numpy as np
+import pytest
+
+from gail_fast import _core
+from gail_fast.demos import Demonstrations
+from gail_fast.mocap import __main__ as cli
+from gail_fast.mocap.keypoints import H36M_JOINTS, convert_keypoints, keypoints_clip, load_keypoints, stature
+
+ENV = "Humanoid21Imitation-v0"
+CONTROL_RATE = 1 / 0.015
+FPS = 30.0
+
+
+@pytest.fixture(scope="module")
+def clip_path(mocap_dir):
+    return mocap_dir / "video3d_h36m" / "3d_pose.npy"
+
+
+@pytest.fixture(scope="module")
+def keypoints(clip_path):
+    return load_keypoints(clip_path)
+
+
+def joint(keypoints, name):
+    return keypoints[:, H36M_JOINTS.index(name)]
+
+
+def test_real_clip_converts_to_plausible_features(clip_path, keypoints):
+    demos = convert_keypoints([clip_path], ENV, FPS)
+    z = demos.features
+    assert demos.obs is None and demos.num_episodes == 1
+    assert abs(len(z) - (len(keypoints) - 1) / FPS * CONTROL_RATE) <= 2  # 30 s at 66.67 Hz
+    assert np.isfinite(z).all() and z.shape[1] == _core.POSE_FEATURES
+    assert 1.4 < stature(keypoints) < 2.0  # an adult
+    assert (z[:, 14] > 0.2).mean() > 0.95  # head well above the pelvis, in heights
+    assert (z[:, 2] < -0.2).mean() > 0.95 and (z[:, 5] < -0.2).mean() > 0.95  # ankles below it
+    # The lifting network held the pelvis at the origin: no displacement in the ground plane.
+    np.testing.assert_array_equal(z[:, 15:17], 0.0)
+
+
+def test_facing_direction_points_where_the_nose_does(keypoints):
+    # forward = left x up, from the hips: the neck/nose joint should lie ahead of the pelvis.
+    left = joint(keypoints, "left_hip") - joint(keypoints, "right_hip")
+    forward = np.stack([left[:, 1], -left[:, 0]], 1)
+    ahead = ((joint(keypoints, "neck") - joint(keypoints, "pelvis"))[:, :2] * forward).sum(1)
+    assert (ahead > 0).mean() > 0.8
+
+
+def test_features_do_not_depend_on_place_heading_or_units(keypoints, tmp_path):
+    c, s = np.cos(1.1), np.sin(1.1)
+    turned = keypoints @ np.array([[c, s, 0], [-s, c, 0], [0, 0, 1]]) + np.array([3.0, -2.0, 0.0])
+    np.save(tmp_path / "turned_m.npy", turned)
+    base = keypoints_clip(keypoints, FPS, CONTROL_RATE).features
+    moved = convert_keypoints([tmp_path / "turned_m.npy"], ENV, FPS, units="m").features
+    np.testing.assert_allclose(moved, base, atol=1e-9)
+
+
+def test_several_clips_make_several_episodes(clip_path):
+    demos = convert_keypoints([clip_path, clip_path], ENV, FPS)
+    assert demos.num_episodes == 2 and len(demos.features) == 2 * (demos.episode_lengths[0] + 1)
+
+
+def test_dataset_round_trip(clip_path, tmp_path):
+    convert_keypoints([clip_path], ENV, FPS).save(tmp_path / "dance.npz")
+    assert Demonstrations.load(tmp_path / "dance.npz", ENV).features.shape[1] == _core.POSE_FEATURES
+
+
+@pytest.mark.parametrize(
+    "array, message",
+    [
+        (np.zeros((10, 16, 3)), "shape (nframe, 17, 3)"),
+        (np.zeros((10, 17)), "shape (nframe, 17, 3)"),
+        (np.zeros((1, 17, 3)), "at least 2"),
+        (np.array(["a"] * 51).reshape(1, 17, 3), "real array"),
+    ],
+)
+def test_bad_arrays(tmp_path, array, message):
+    np.save(tmp_path / "bad.npy", array)
+    with pytest.raises(ValueError, match="bad.npy") as e:
+        load_keypoints(tmp_path / "bad.npy")
+    assert message in str(e.value)
+
+
+def test_non_finite_frames_are_named(keypoints, tmp_path):
+    bad = keypoints.copy()
+    bad[7, 3, 1] = np.nan
+    np.save(tmp_path / "nan.npy", bad)
+    with pytest.raises(ValueError, match=r"nan.npy: non-finite keypoints in frames \[7\]"):
+        load_keypoints(tmp_path / "nan.npy", units="m")
+
+
+def test_bad_files_and_arguments(tmp_path, clip_path):
+    np.save(tmp_path / "objects.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    (tmp_path / "junk.npy").write_bytes(b"not numpy at all")
+    for path in (tmp_path / "objects.npy", tmp_path / "junk.npy", tmp_path / "missing.npy"):
+        with pytest.raises(ValueError, match=path.name):
+            load_keypoints(path)
+    with pytest.raises(ValueError, match="units"):
+        load_keypoints(clip_path, units="inch")
+    with pytest.raises(ValueError, match="fps must be positive"):
+        convert_keypoints([clip_path], ENV, 0.0)
+    with pytest.raises(ValueError, match="no pose features"):
+        convert_keypoints([clip_path], "Hopper-v5", FPS)
+
+
+def test_cli(clip_path, tmp_path, capsys):
+    cli.main(["info", "--keypoints", str(clip_path), "--fps", "30"])
+    assert "900 at 30 Hz" in capsys.readouterr().out
+    cli.main(["convert", "--keypoints", str(clip_path), "--fps", "30", "--out", str(tmp_path / "d.npz")])
+    assert (tmp_path / "d.npz").exists()
+    for args, message in (
+        (["info", "--keypoints", str(clip_path)], "need --fps"),
+        (["convert", "--keypoints", str(clip_path), "--asf", "x.asf", "--fps", "30", "--out", "o.npz"], "either"),
+        (["convert", "--out", "o.npz"], "either"),
+    ):
+        with pytest.raises(SystemExit) as e:
+            cli.main(args)
+        assert e.value.code == 2 and message in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        cli.main(["info", "--keypoints", str(tmp_path / "d.npz"), "--fps", "30"])
+    assert e.value.code == 2 and "d.npz" in capsys.readouterr().err
