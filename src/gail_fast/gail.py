@@ -260,6 +260,7 @@ def train_gail(cfg: GAILConfig, out: Path, resume: bool = False, progress=None) 
                 progress.update(batch.nstep * batch.nenv)
                 progress.set_postfix(
                     ret=f"{scalars['charts/episodic_return']:.0f}",
+                    len=f"{scalars['charts/episodic_length']:.0f}",  # the humanoid has no reward to show
                     acc=f"{disc_stats['disc/acc_expert']:.2f}/{disc_stats['disc/acc_policy']:.2f}",
                     refresh=False,
                 )
