@@ -41,10 +41,34 @@ def test_gradient_penalty_smooths_the_discriminator():
         optimizer = torch.optim.Adam(disc.parameters(), lr=1e-2)
         for _ in range(200):
             gail.discriminator_step(disc, optimizer, torch.as_tensor(expert, dtype=torch.float32), policy, 0.0, gp)
-        x = torch.zeros(1, 2, requires_grad=True)
-        (grad,) = torch.autograd.grad(disc(x).sum(), x)
-        slopes.append(grad.norm().item())
+        # The slope where the penalty acts: on standardised inputs between the two sets.
+        alpha = torch.linspace(0, 1, 101)[:, None]
+        ends = disc.standardize(torch.as_tensor(np.array([[1.0, 1.0], [-1.0, -1.0]]), dtype=torch.float32))
+        x = (alpha * ends[0] + (1 - alpha) * ends[1]).requires_grad_(True)
+        (grad,) = torch.autograd.grad(disc.net(x).sum(), x)
+        slopes.append(grad.norm(dim=1).mean().item())
     assert slopes[1] < 0.5 * slopes[0]
+
+
+def test_gradient_penalty_does_not_depend_on_units():
+    """The same data in other units (one feature 1000 times smaller, as the head's height in
+    pose features is beside a foot's) trains the same discriminator."""
+    rng = np.random.default_rng(0)
+    expert = rng.normal(0.0, 1.0, size=(256, 3))
+    policy = expert + np.array([1.5, 0.0, 0.0])  # apart along feature 0 only
+    logits = []
+    for scale in (1.0, 1e-3):
+        units = np.array([scale, 1.0, 1.0])
+        torch.manual_seed(0)
+        disc = gail.Discriminator(expert * units, hidden=(32, 32))
+        optimizer = torch.optim.Adam(disc.parameters(), lr=1e-2)
+        e, p = (torch.as_tensor(x * units, dtype=torch.float32) for x in (expert, policy))
+        for _ in range(150):
+            stats = gail.discriminator_step(disc, optimizer, e, p, 0.0, 1.0, torch.Generator().manual_seed(0))
+        assert stats["disc/acc_expert"] > 0.7 and stats["disc/acc_policy"] > 0.7, scale
+        with torch.no_grad():
+            logits.append(disc(e).numpy())
+    np.testing.assert_allclose(logits[1], logits[0], atol=1e-3)
 
 
 @pytest.fixture(scope="module")

@@ -124,8 +124,11 @@ class Discriminator(nn.Module):
         self.register_buffer("std", torch.as_tensor(np.where(std > 1e-6, std, 1.0), dtype=torch.float32))
         self.net = mlp(expert.shape[1], tuple(hidden), 1)
 
+    def standardize(self, z: torch.Tensor) -> torch.Tensor:
+        return (z - self.mean) / self.std
+
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net((z - self.mean) / self.std).squeeze(-1)
+        return self.net(self.standardize(z)).squeeze(-1)
 
     @torch.no_grad()
     def reward(self, z: torch.Tensor, kind: str = "gail") -> torch.Tensor:
@@ -157,9 +160,12 @@ def discriminator_step(
     entropy = (F.softplus(logits) - logits * torch.sigmoid(logits)).mean()
     total = loss - entropy_bonus * entropy
     if grad_penalty > 0:
+        # On the standardised inputs the network sees, so that the penalty does not depend
+        # on the data's units: on raw inputs a feature with a small spread (the head's
+        # height, in body heights) would be penalised by 1 / std^2 and left unused.
         alpha = torch.rand(len(expert), 1, generator=generator)
-        mixed = (alpha * expert + (1 - alpha) * policy).requires_grad_(True)
-        (grad,) = torch.autograd.grad(disc(mixed).sum(), mixed, create_graph=True)
+        mixed = (alpha * disc.standardize(expert) + (1 - alpha) * disc.standardize(policy)).requires_grad_(True)
+        (grad,) = torch.autograd.grad(disc.net(mixed).sum(), mixed, create_graph=True)
         total = total + grad_penalty * grad.pow(2).sum(-1).mean()
     optimizer.zero_grad()
     total.backward()
