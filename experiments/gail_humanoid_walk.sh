@@ -13,7 +13,7 @@ python -m gail_fast.mocap convert --asf "$data/cmu/02.asf" --amc "$data/cmu/02_0
   --env Humanoid21Imitation-v0 --out "$out/walk.npz"
 start=$(date +%s)
 python -m gail_fast.train gail --env Humanoid21Imitation-v0 --demos "$out/walk.npz" --mode z --num-trajectories 2 \
-  --total-steps "$steps" --num-envs 32 --nstep 128 --grad-penalty 1 --num-threads 1 --seed 0 --out "$out/gail"
+  --total-steps "$steps" --num-envs 32 --nstep 128 --grad-penalty 10 --num-threads 1 --seed 0 --out "$out/gail"
 echo "wall-clock: $(( $(date +%s) - start )) s"
 python -m gail_fast.evaluate "$out/gail" --episodes 10
 python experiments/pose_stats.py "$out/gail" "$out/walk.npz"

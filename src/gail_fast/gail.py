@@ -181,7 +181,7 @@ def discriminator_step(
 # ---- Algorithm 1 -------------------------------------------------------------------------
 
 
-CURVES = ["charts/episodic_return", "charts/gail_reward", "disc/acc_expert", "disc/acc_policy", "losses/kl"]
+CURVES = ["charts/episodic_return", "charts/episodic_length", "charts/gail_reward", "disc/acc_expert", "disc/acc_policy", "losses/kl"]
 
 
 def train_gail(cfg: GAILConfig, out: Path, resume: bool = False, progress=None) -> Path:
