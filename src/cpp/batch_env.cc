@@ -220,7 +220,10 @@ void BatchEnv::step_physics_serial(const double* actions) {
     const double none[2] = {0.0, 0.0};
     const bool ended = task_->outcome(model_, d, action, none, none, step_dt).terminated ||
                        (max_episode_steps_ > 0 && ++elapsed_[i] >= max_episode_steps_);
-    if (ended) reset_one(i, d);
+    if (ended)
+      reset_one(i, d);
+    else
+      task_->progress(model_, d, progress(i));  // so that a step() after this one starts right
     mj_getState(model_, d, state_row(i), kStateSpec);
   }
 }
