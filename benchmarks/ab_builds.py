@@ -4,8 +4,8 @@
     python benchmarks/ab_builds.py /tmp/before --env Hopper-v5 --threads 2 [--rounds 31]
 
 Each build runs in a worker process of its own (pybind11 will not load two builds of one
-extension into one process) and steps its BatchEnv (64 simulations, raw core calls into
-preallocated buffers) only when told, so the rounds of the two alternate and share the
+extension into one process) and steps its environment (64 simulations, through
+`envs.make`) only when told, so the rounds of the two alternate and share the
 machine's drift. Prints the median over rounds of the installed build's speed relative
 to the one in the given folder.
 """
@@ -23,24 +23,17 @@ import numpy as np
 if sys.argv[1]:
     sys.path.insert(0, sys.argv[1])
 from gail_fast import _core, envs
-env_id, nthread = sys.argv[2], int(sys.argv[3])
-spec = envs.FAST_ENVS[env_id]
-core = _core.BatchEnv(str(spec.xml_path), spec.task, nenv=64, nthread=nthread,
-                      max_episode_steps=spec.max_episode_steps, body_names=[])
-n, nobs = 64, core.nobs
-out = (np.empty((n, nobs)), np.empty(n), np.empty(n, bool), np.empty(n, bool), np.zeros((n, nobs)),
-       np.empty(n, bool), None)
-core.reset(0, out[0], None)
-space = envs.make(env_id).single_action_space
-actions = np.random.default_rng(0).uniform(space.low, space.high, (25, n, space.shape[0]))
+env = envs.make(sys.argv[2], num_envs=64, num_threads=int(sys.argv[3]))
+env.reset(seed=0)
+space = env.single_action_space
+actions = np.random.default_rng(0).uniform(space.low, space.high, (25, 64, space.shape[0]))
 print(_core.__file__, flush=True)
 for _ in sys.stdin:
     start = time.perf_counter()
     for a in actions:
-        core.step(a, *out)
+        env.step(a)
     print(time.perf_counter() - start, flush=True)
 """
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

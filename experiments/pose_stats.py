@@ -21,6 +21,7 @@ from gail_fast.demos import Demonstrations
 from gail_fast.rollout import RolloutCollector
 from gail_fast.runs import load_policy
 
+
 def summarise(name: str, z: np.ndarray, dt: float) -> None:
     speed = z[:, 15] / dt
     feet_head = [z[:, 3 * k + 2].mean() for k in (0, 1, 4)]

@@ -61,8 +61,10 @@ void pose_features(const double* p, const double* forward, double scale, const d
 
 // An AVX2 clone, picked at load time where the CPU has it: the heading pass then runs four
 // poses per instruction (the wheel-less build cannot assume -march=native).
-__attribute__((target_clones("avx2", "default"))) void batch_features(const double* points, const double* forward, const double* pelvis_past, const int* nstep_past,
-                    long n, double scale, double* out) {
+__attribute__((target_clones("avx2", "default"))) void batch_features(const double* points, const double* forward,
+                                                                        const double* pelvis_past,
+                                                                        const int* nstep_past, long n, double scale,
+                                                                        double* out) {
   constexpr long kChunk = 64;  // frames of a chunk stay in L1 between the two passes
   double c[kChunk], s[kChunk], inv[kChunk], inv_n[kChunk];
   for (long start = 0; start < n; start += kChunk) {
