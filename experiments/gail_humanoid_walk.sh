@@ -5,7 +5,7 @@
 # recordings side by side (experiments/pose_stats.py). Results: README, "Results".
 #   bash experiments/gail_humanoid_walk.sh [out] [total steps]
 set -euo pipefail
-data=${GAIL_FAST_DATA:-../shared/data}/mocap
+data=$(python -c "from gail_fast.data import MOCAP; print(MOCAP)")
 out=${1:-runs/gail_humanoid_walk}
 steps=${2:-10000000}
 mkdir -p "$out"

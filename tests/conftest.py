@@ -1,14 +1,11 @@
-import os
 from pathlib import Path
 
 import pytest
 
+from gail_fast.data import MOCAP
+
 
 @pytest.fixture(scope="session")
 def mocap_dir() -> Path:
-    """The real recordings in ../shared/data/mocap (or $GAIL_FAST_DATA/mocap)."""
-    root = Path(os.environ.get("GAIL_FAST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
-    path = root / "mocap"
-    if not path.is_dir():
-        pytest.fail(f"motion data not found at {path}; set GAIL_FAST_DATA to the folder holding mocap/")
-    return path
+    """The real recordings shipped in the package (gail_fast/data/mocap)."""
+    return MOCAP

@@ -1,4 +1,4 @@
-"""3D keypoints from video (../shared/data/mocap/video3d_h36m) to pose features."""
+"""3D keypoints from video (the shipped video3d_h36m clip) to pose features."""
 
 import numpy as np
 import pytest

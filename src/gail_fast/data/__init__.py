@@ -1,0 +1,19 @@
+"""Recordings shipped with the package, so that tests, examples and experiments need
+nothing beside it. Their terms are in `mocap/README.md`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+MOCAP = Path(__file__).parent / "mocap"
+"""CMU motion capture (`cmu/`) and 3D keypoints from video (`video3d_h36m/`)."""
+
+
+def mocap_file(name: str) -> Path:
+    """The path of a shipped recording, e.g. `mocap_file("cmu/02_01.amc")`; ValueError
+    listing what ships if there is no such file."""
+    path = MOCAP / name
+    if not path.is_file():
+        shipped = sorted(str(p.relative_to(MOCAP)) for p in MOCAP.rglob("*") if p.is_file() and p.suffix != ".md")
+        raise ValueError(f"no shipped recording {name!r}; shipped: {shipped}")
+    return path
