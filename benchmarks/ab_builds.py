@@ -35,6 +35,7 @@ for _ in sys.stdin:
     print(time.perf_counter() - start, flush=True)
 """
 
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("baseline", help="folder holding the other build's gail_fast package")
@@ -43,8 +44,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=31)
     args = parser.parse_args()
     workers = {
-        name: subprocess.Popen([sys.executable, "-c", WORKER, path, args.env, str(args.threads)],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        name: subprocess.Popen(
+            [sys.executable, "-c", WORKER, path, args.env, str(args.threads)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         for name, path in (("baseline", args.baseline), ("installed", ""))
     }
     for name, w in workers.items():

@@ -14,9 +14,9 @@ import statistics
 import time
 
 import numpy as np
+from peers import EnvPool, GymnasiumSync, MujocoBatchPipeline
 
 from gail_fast import envs
-from peers import EnvPool, GymnasiumSync, MujocoBatchPipeline
 
 NENV, NTHREAD, NSTEP = 64, 2, 25
 
@@ -51,7 +51,7 @@ def measure(env_id: str, rounds: int) -> dict[str, float]:
     times: dict[str, list[float]] = {name: [] for name in peers}
     names = list(peers)
     for r in range(rounds + 1):
-        order = names[r % len(names):] + names[: r % len(names)]
+        order = names[r % len(names) :] + names[: r % len(names)]
         for name in order:
             step = peers[name]
             start = time.perf_counter()
@@ -73,7 +73,9 @@ def main() -> None:
         for name, r in sorted(rate.items(), key=lambda kv: -kv[1]):
             print(f"  {name:20s} {r:8.0f} env-steps/s")
         ours = rate["gail_fast"]
-        print(f"  gail_fast / physics limit ({NTHREAD} x serial mj_step loop): {ours / (NTHREAD * rate['physics_serial']):.2f}")
+        print(
+            f"  gail_fast / physics limit ({NTHREAD} x serial mj_step loop): {ours / (NTHREAD * rate['physics_serial']):.2f}"
+        )
         if "envpool_1_thread" in rate:
             print(f"  envpool_1_thread / physics_serial: {rate['envpool_1_thread'] / rate['physics_serial']:.2f}")
         for peer in ("envpool", "mujoco_batch", "gymnasium_sync", "gail_fast_1_thread"):

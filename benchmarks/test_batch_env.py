@@ -7,9 +7,9 @@ uniform actions, episodes ending and resetting by the task's own rules.
 
 import pytest
 from conftest import NENV, NTHREAD, run_steps
+from peers import EnvPool, GymnasiumSync, MujocoBatchPipeline
 
 from gail_fast import envs
-from peers import EnvPool, GymnasiumSync, MujocoBatchPipeline
 
 ENV_IDS = ["Humanoid-v5", "Hopper-v5"]
 ROUNDS = 30

@@ -28,7 +28,11 @@ def numpy_features(points, forward, scale, past, back):
     d = (points[:, 0] - past) / back[:, None]
     out = np.empty((len(points), 18))
     out[:, 0:15:3], out[:, 1:15:3], out[:, 2:15:3] = c * x + s * y, -s * x + c * y, z
-    out[:, 15], out[:, 16], out[:, 17] = c[:, 0] * d[:, 0] + s[:, 0] * d[:, 1], -s[:, 0] * d[:, 0] + c[:, 0] * d[:, 1], d[:, 2]
+    out[:, 15], out[:, 16], out[:, 17] = (
+        c[:, 0] * d[:, 0] + s[:, 0] * d[:, 1],
+        -s[:, 0] * d[:, 0] + c[:, 0] * d[:, 1],
+        d[:, 2],
+    )
     return out / scale
 
 

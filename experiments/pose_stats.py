@@ -25,8 +25,10 @@ from gail_fast.runs import load_policy
 def summarise(name: str, z: np.ndarray, dt: float) -> None:
     speed = z[:, 15] / dt
     feet_head = [z[:, 3 * k + 2].mean() for k in (0, 1, 4)]
-    print(f"{name:10s} forward {speed.mean():+.3f} ± {speed.std():.3f} heights/s | "
-          f"height above pelvis: left foot {feet_head[0]:+.3f}, right foot {feet_head[1]:+.3f}, head {feet_head[2]:+.3f}")
+    print(
+        f"{name:10s} forward {speed.mean():+.3f} ± {speed.std():.3f} heights/s | "
+        f"height above pelvis: left foot {feet_head[0]:+.3f}, right foot {feet_head[1]:+.3f}, head {feet_head[2]:+.3f}"
+    )
 
 
 def main() -> None:
@@ -41,11 +43,13 @@ def main() -> None:
         raise SystemExit(f"{env_id} has no pose features")
     env = envs.make(env_id, num_envs=8)
     batch = RolloutCollector(env, seed=30_000).collect(policy, args.steps, deterministic=True)
-    z_policy = batch.obs[..., -_core.POSE_FEATURES:].reshape(-1, _core.POSE_FEATURES)
+    z_policy = batch.obs[..., -_core.POSE_FEATURES :].reshape(-1, _core.POSE_FEATURES)
     z_expert = Demonstrations.load(args.dataset, env_id).features
     lengths = batch.episode_lengths
-    print(f"{len(lengths)} episodes ended in {args.steps} steps x 8 simulations"
-          + (f", mean length {lengths.mean():.0f}" if len(lengths) else " (none fell)"))
+    print(
+        f"{len(lengths)} episodes ended in {args.steps} steps x 8 simulations"
+        + (f", mean length {lengths.mean():.0f}" if len(lengths) else " (none fell)")
+    )
     summarise("recording", z_expert, env.dt)
     summarise("policy", z_policy, env.dt)
     gap = np.abs(z_policy.mean(0) - z_expert.mean(0)) / (z_expert.std(0) + 1e-8)

@@ -172,8 +172,12 @@ def test_core_refuses_wrong_dtype_and_layout():
     with pytest.raises(TypeError, match="numpy array"):
         core.reset(0, [[0.0] * core.nobs] * 2)
     out = dict(
-        obs=obs, reward=np.empty(2), terminated=np.empty(2, bool), truncated=np.empty(2, bool),
-        final_obs=np.empty_like(obs), diverged=np.empty(2, bool),
+        obs=obs,
+        reward=np.empty(2),
+        terminated=np.empty(2, bool),
+        truncated=np.empty(2, bool),
+        final_obs=np.empty_like(obs),
+        diverged=np.empty(2, bool),
     )
     with pytest.raises(TypeError, match="actions must have dtype float64"):
         core.step(np.zeros((2, 3), np.float32), **out)
@@ -218,7 +222,7 @@ def test_mujoco_error_becomes_an_exception(tmp_path):
     """An arena too small for the physics makes MuJoCo call mju_error."""
     xml = envs.FAST_ENVS["Hopper-v5"].xml_path.read_text()
     small = tmp_path / "hopper.xml"
-    small.write_text(xml.replace("<mujoco model=\"hopper\">", "<mujoco model=\"hopper\"><size memory=\"3K\"/>"))
+    small.write_text(xml.replace('<mujoco model="hopper">', '<mujoco model="hopper"><size memory="3K"/>'))
     core = _core.BatchEnv(str(small), "Hopper-v5", nenv=2, nthread=2)
     with pytest.raises(RuntimeError, match="MuJoCo error in simulation 0: mj_stackAlloc: out of memory"):
         core.reset(0, np.empty((2, core.nobs)))

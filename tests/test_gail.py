@@ -75,8 +75,21 @@ def test_gradient_penalty_does_not_depend_on_units():
 def pendulum_demos(tmp_path_factory):
     """An InvertedPendulum-v5 TRPO expert and 5 of its episodes."""
     root = tmp_path_factory.mktemp("gail")
-    train.main(["expert", "--env", "InvertedPendulum-v5", "--total-steps", "40960", "--num-envs", "8",
-                "--nstep", "256", "--out", str(root / "expert")])
+    train.main(
+        [
+            "expert",
+            "--env",
+            "InvertedPendulum-v5",
+            "--total-steps",
+            "40960",
+            "--num-envs",
+            "8",
+            "--nstep",
+            "256",
+            "--out",
+            str(root / "expert"),
+        ]
+    )
     expert = evaluate_policy(load_policy(root / "expert")[0], "InvertedPendulum-v5", episodes=5)
     record(root / "expert", episodes=5).save(root / "demos.npz")
     return root, expert.mean_return
@@ -86,8 +99,25 @@ def test_gail_reaches_its_expert_on_a_simple_task(pendulum_demos):
     """Algorithm 1 end to end, no environment reward: >= 0.9 of the expert's return."""
     root, expert_return = pendulum_demos
     assert expert_return > 900
-    train.main(["gail", "--env", "InvertedPendulum-v5", "--demos", str(root / "demos.npz"), "--num-trajectories",
-                "5", "--total-steps", "61440", "--num-envs", "8", "--nstep", "256", "--out", str(root / "gail")])
+    train.main(
+        [
+            "gail",
+            "--env",
+            "InvertedPendulum-v5",
+            "--demos",
+            str(root / "demos.npz"),
+            "--num-trajectories",
+            "5",
+            "--total-steps",
+            "61440",
+            "--num-envs",
+            "8",
+            "--nstep",
+            "256",
+            "--out",
+            str(root / "gail"),
+        ]
+    )
     policy, env_id, state = load_policy(root / "gail")
     assert state["algo"] == "gail" and "discriminator" in state
     result = evaluate_policy(policy, env_id, episodes=10)
@@ -98,8 +128,21 @@ def test_gail_reaches_its_expert_on_a_simple_task(pendulum_demos):
 
 def test_gail_resumes(pendulum_demos):
     root, _ = pendulum_demos
-    args = ["gail", "--env", "InvertedPendulum-v5", "--demos", str(root / "demos.npz"), "--num-trajectories", "5",
-            "--num-envs", "4", "--nstep", "64", "--mode", "ss"]
+    args = [
+        "gail",
+        "--env",
+        "InvertedPendulum-v5",
+        "--demos",
+        str(root / "demos.npz"),
+        "--num-trajectories",
+        "5",
+        "--num-envs",
+        "4",
+        "--nstep",
+        "64",
+        "--mode",
+        "ss",
+    ]
     train.main([*args, "--total-steps", "512", "--out", str(root / "resumable")])
     train.main(["gail", "--resume", str(root / "resumable"), "--total-steps", "1024"])
     state = load_checkpoint(root / "resumable")
@@ -108,8 +151,21 @@ def test_gail_resumes(pendulum_demos):
 
 def test_bc_baseline(pendulum_demos, tmp_path):
     root, _ = pendulum_demos
-    train.main(["bc", "--env", "InvertedPendulum-v5", "--demos", str(root / "demos.npz"), "--num-trajectories", "5",
-                "--bc-steps", "500", "--out", str(tmp_path / "bc")])
+    train.main(
+        [
+            "bc",
+            "--env",
+            "InvertedPendulum-v5",
+            "--demos",
+            str(root / "demos.npz"),
+            "--num-trajectories",
+            "5",
+            "--bc-steps",
+            "500",
+            "--out",
+            str(tmp_path / "bc"),
+        ]
+    )
     policy, env_id, state = load_policy(tmp_path / "bc")
     assert state["algo"] == "bc"
     losses = [float(line.split(",")[-1]) for line in (tmp_path / "bc" / "progress.csv").read_text().splitlines()[1:]]
@@ -121,8 +177,15 @@ def test_bc_baseline(pendulum_demos, tmp_path):
 
 def demos_file(tmp_path, env_id="Hopper-v5", nobs=11, actions=True, episodes=2):
     lengths = np.full(episodes, 3)
-    d = Demonstrations(env_id, "t", lengths, np.zeros((4 * episodes, nobs)), np.zeros(episodes, bool),
-                       np.ones(episodes, bool), np.zeros((3 * episodes, 3)) if actions else None)
+    d = Demonstrations(
+        env_id,
+        "t",
+        lengths,
+        np.zeros((4 * episodes, nobs)),
+        np.zeros(episodes, bool),
+        np.ones(episodes, bool),
+        np.zeros((3 * episodes, 3)) if actions else None,
+    )
     path = tmp_path / "d.npz"
     d.save(path)
     return path
@@ -130,20 +193,38 @@ def demos_file(tmp_path, env_id="Hopper-v5", nobs=11, actions=True, episodes=2):
 
 def run_gail(tmp_path, capsys, *extra):
     with pytest.raises(SystemExit) as e:
-        train.main(["gail", "--env", "Hopper-v5", "--total-steps", "64", "--num-envs", "1", "--nstep", "8",
-                    "--out", str(tmp_path / "run"), *extra])
+        train.main(
+            [
+                "gail",
+                "--env",
+                "Hopper-v5",
+                "--total-steps",
+                "64",
+                "--num-envs",
+                "1",
+                "--nstep",
+                "8",
+                "--out",
+                str(tmp_path / "run"),
+                *extra,
+            ]
+        )
     assert e.value.code == 2
     return capsys.readouterr().err
 
 
 def test_dataset_for_another_environment(tmp_path, capsys):
     path = demos_file(tmp_path, env_id="Walker2d-v5")
-    assert "for Walker2d-v5, not Hopper-v5" in run_gail(tmp_path, capsys, "--demos", str(path), "--num-trajectories", "1")
+    assert "for Walker2d-v5, not Hopper-v5" in run_gail(
+        tmp_path, capsys, "--demos", str(path), "--num-trajectories", "1"
+    )
 
 
 def test_wrong_observation_size(tmp_path, capsys):
     path = demos_file(tmp_path, nobs=7)
-    assert "7-dim observations; Hopper-v5 has 11" in run_gail(tmp_path, capsys, "--demos", str(path), "--num-trajectories", "1")
+    assert "7-dim observations; Hopper-v5 has 11" in run_gail(
+        tmp_path, capsys, "--demos", str(path), "--num-trajectories", "1"
+    )
 
 
 def test_state_action_mode_needs_actions(tmp_path, capsys):
@@ -156,9 +237,17 @@ def test_too_many_trajectories_and_empty_dataset(tmp_path, capsys):
     path = demos_file(tmp_path, episodes=2)
     assert "holds 2 trajectories; 10 were asked for" in run_gail(tmp_path, capsys, "--demos", str(path))
     empty = tmp_path / "empty.npz"
-    np.savez(empty, format=np.array("gail_fast.demos"), version=np.array(1), env_id=np.array("Hopper-v5"),
-             source=np.array("t"), episode_lengths=np.zeros(0, np.int64), obs=np.zeros((0, 11)),
-             terminated=np.zeros(0, bool), truncated=np.zeros(0, bool))
+    np.savez(
+        empty,
+        format=np.array("gail_fast.demos"),
+        version=np.array(1),
+        env_id=np.array("Hopper-v5"),
+        source=np.array("t"),
+        episode_lengths=np.zeros(0, np.int64),
+        obs=np.zeros((0, 11)),
+        terminated=np.zeros(0, bool),
+        truncated=np.zeros(0, bool),
+    )
     assert "at least one episode" in run_gail(tmp_path, capsys, "--demos", str(empty))
 
 
@@ -174,10 +263,34 @@ def test_gail_from_motion_capture_features(mocap_dir, tmp_path):
     from gail_fast.mocap.convert import convert
 
     cmu = mocap_dir / "cmu"
-    convert(cmu / "02.asf", [cmu / "02_01.amc", cmu / "02_02.amc"], "Humanoid21Imitation-v0").save(tmp_path / "walk.npz")
-    train.main(["gail", "--env", "Humanoid21Imitation-v0", "--demos", str(tmp_path / "walk.npz"), "--mode", "z",
-                "--num-trajectories", "2", "--num-envs", "4", "--nstep", "64", "--total-steps", "512",
-                "--hidden", "150", "150", "150", "--out", str(tmp_path / "run")])
+    convert(cmu / "02.asf", [cmu / "02_01.amc", cmu / "02_02.amc"], "Humanoid21Imitation-v0").save(
+        tmp_path / "walk.npz"
+    )
+    train.main(
+        [
+            "gail",
+            "--env",
+            "Humanoid21Imitation-v0",
+            "--demos",
+            str(tmp_path / "walk.npz"),
+            "--mode",
+            "z",
+            "--num-trajectories",
+            "2",
+            "--num-envs",
+            "4",
+            "--nstep",
+            "64",
+            "--total-steps",
+            "512",
+            "--hidden",
+            "150",
+            "150",
+            "150",
+            "--out",
+            str(tmp_path / "run"),
+        ]
+    )
     state = load_checkpoint(tmp_path / "run")
     assert state["global_step"] == 512 and state["config"]["mode"] == "z"
 
@@ -188,6 +301,17 @@ def test_feature_only_demonstrations_need_mode_z(mocap_dir, tmp_path, capsys):
     cmu = mocap_dir / "cmu"
     convert(cmu / "02.asf", [cmu / "02_01.amc"], "Humanoid21Imitation-v0").save(tmp_path / "walk.npz")
     with pytest.raises(SystemExit):
-        train.main(["gail", "--env", "Humanoid21Imitation-v0", "--demos", str(tmp_path / "walk.npz"),
-                    "--num-trajectories", "1", "--out", str(tmp_path / "run")])
+        train.main(
+            [
+                "gail",
+                "--env",
+                "Humanoid21Imitation-v0",
+                "--demos",
+                str(tmp_path / "walk.npz"),
+                "--num-trajectories",
+                "1",
+                "--out",
+                str(tmp_path / "run"),
+            ]
+        )
     assert "pose features only (motion capture): use --mode z" in capsys.readouterr().err

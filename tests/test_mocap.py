@@ -9,8 +9,12 @@ from gail_fast.mocap import MocapParseError
 from gail_fast.mocap.kinematics import Y_UP_TO_Z_UP
 
 CLIPS = [
-    ("02.asf", "02_01.amc"), ("02.asf", "02_02.amc"), ("02.asf", "02_03.amc"), ("02.asf", "02_04.amc"),
-    ("07-walk.asf", "07_05-walk.amc"), ("13.asf", "13_39.amc"),
+    ("02.asf", "02_01.amc"),
+    ("02.asf", "02_02.amc"),
+    ("02.asf", "02_03.amc"),
+    ("02.asf", "02_04.amc"),
+    ("07-walk.asf", "07_05-walk.amc"),
+    ("13.asf", "13_39.amc"),
 ]
 RATE = 120.0
 
@@ -72,7 +76,9 @@ def pelvis_speed(pos):
     return np.linalg.norm(np.diff(pos[:, 0, :2], axis=0), axis=1).mean() * RATE
 
 
-@pytest.mark.parametrize("asf,amc", [("02.asf", "02_01.amc"), ("02.asf", "02_02.amc"), ("07-walk.asf", "07_05-walk.amc")])
+@pytest.mark.parametrize(
+    "asf,amc", [("02.asf", "02_01.amc"), ("02.asf", "02_02.amc"), ("07-walk.asf", "07_05-walk.amc")]
+)
 def test_walks_move_at_walking_speed_and_step_on_the_ground(mocap_dir, asf, amc):
     skeleton, _, pos = load(mocap_dir, asf, amc)
     assert 0.5 < pelvis_speed(pos) < 2.0  # m/s: people walk at about 1-1.5 m/s
@@ -88,7 +94,9 @@ def test_walks_move_at_walking_speed_and_step_on_the_ground(mocap_dir, asf, amc)
 
 
 def test_run_is_faster_than_walk(mocap_dir):
-    assert pelvis_speed(load(mocap_dir, "02.asf", "02_03.amc")[2]) > 1.3 * pelvis_speed(load(mocap_dir, "02.asf", "02_01.amc")[2])
+    assert pelvis_speed(load(mocap_dir, "02.asf", "02_03.amc")[2]) > 1.3 * pelvis_speed(
+        load(mocap_dir, "02.asf", "02_01.amc")[2]
+    )
 
 
 def test_jump_rises_and_returns(mocap_dir):
@@ -100,7 +108,9 @@ def test_jump_rises_and_returns(mocap_dir):
     assert z[:peak].min() < standing - 0.1  # after a crouch
     assert abs(z[-1] - standing) < 0.1  # and it comes back down
     feet = np.minimum(pos[peak, skeleton.names.index("lfoot"), 2], pos[peak, skeleton.names.index("rfoot"), 2])
-    assert feet > np.median(np.minimum(pos[:, skeleton.names.index("lfoot"), 2], pos[:, skeleton.names.index("rfoot"), 2]))
+    assert feet > np.median(
+        np.minimum(pos[:, skeleton.names.index("lfoot"), 2], pos[:, skeleton.names.index("rfoot"), 2])
+    )
 
 
 def test_crlf_and_lf_give_the_same_skeleton(mocap_dir, tmp_path):

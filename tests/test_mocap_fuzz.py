@@ -38,8 +38,12 @@ def mutate(data: bytes, edits) -> bytes:
 
 
 EDITS = st.lists(
-    st.tuples(st.integers(0, 2), st.integers(0, 10**6), st.binary(min_size=1, max_size=8)
-              | st.sampled_from([b"\n", b" ", b"(", b")", b"begin", b"end", b":", b"nan", b"1e400", b"-"])),
+    st.tuples(
+        st.integers(0, 2),
+        st.integers(0, 10**6),
+        st.binary(min_size=1, max_size=8)
+        | st.sampled_from([b"\n", b" ", b"(", b")", b"begin", b"end", b":", b"nan", b"1e400", b"-"]),
+    ),
     max_size=6,
 )
 

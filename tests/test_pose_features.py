@@ -13,7 +13,9 @@ def numpy_features(points, forward, scale, k):
     """Reference: relative points and k-step pelvis displacement, rotated by -heading."""
     heading = np.arctan2(forward[:, 1], forward[:, 0])
     c, s = np.cos(heading), np.sin(heading)
-    rot = np.stack([np.stack([c, s, 0 * c], -1), np.stack([-s, c, 0 * c], -1), np.tile([0.0, 0.0, 1.0], (len(c), 1))], 1)
+    rot = np.stack(
+        [np.stack([c, s, 0 * c], -1), np.stack([-s, c, 0 * c], -1), np.tile([0.0, 0.0, 1.0], (len(c), 1))], 1
+    )
     rel = points[:, 1:] - points[:, :1]
     out = np.einsum("nij,npj->npi", rot, rel).reshape(len(points), -1) / scale
     disp = np.zeros((len(points), 3))
@@ -32,8 +34,12 @@ def random_clip(n=50, seed=0):
 
 def test_matches_numpy():
     points, forward = random_clip()
-    np.testing.assert_allclose(pose_features(points, forward, 1.7, 10), numpy_features(points, forward, 1.7, 10), atol=1e-12)
-    np.testing.assert_allclose(pose_features(points, forward, 1.7, 3), numpy_features(points, forward, 1.7, 3), atol=1e-12)
+    np.testing.assert_allclose(
+        pose_features(points, forward, 1.7, 10), numpy_features(points, forward, 1.7, 10), atol=1e-12
+    )
+    np.testing.assert_allclose(
+        pose_features(points, forward, 1.7, 3), numpy_features(points, forward, 1.7, 3), atol=1e-12
+    )
 
 
 def test_invariant_to_where_the_body_stands_faces_and_its_size():
@@ -65,7 +71,9 @@ def test_bad_feature_input():
     with pytest.raises(ValueError, match=r"forward must have shape \(5, 2\)"):
         pose_features(points, forward[:3], 1.0)
     # no facing direction at all (a zero vector) means +x, not a division by zero
-    np.testing.assert_array_equal(pose_features(points, np.zeros((5, 2)), 1.0), pose_features(points, np.tile([1.0, 0.0], (5, 1)), 1.0))
+    np.testing.assert_array_equal(
+        pose_features(points, np.zeros((5, 2)), 1.0), pose_features(points, np.tile([1.0, 0.0], (5, 1)), 1.0)
+    )
     points[2, 1, 0] = np.nan
     with pytest.raises(ValueError, match="points must be finite"):
         pose_features(points, forward, 1.0)
@@ -109,8 +117,17 @@ def test_pd_humanoid_holds_its_weight():
 # ---- motion capture to features -----------------------------------------------------
 
 
-@pytest.mark.parametrize("asf,amc", [("02.asf", "02_01.amc"), ("02.asf", "02_03.amc"), ("02.asf", "02_04.amc"),
-                                      ("07-walk.asf", "07_05-walk.amc"), ("13.asf", "13_39.amc"), ("02.asf", "02_02.amc")])
+@pytest.mark.parametrize(
+    "asf,amc",
+    [
+        ("02.asf", "02_01.amc"),
+        ("02.asf", "02_03.amc"),
+        ("02.asf", "02_04.amc"),
+        ("07-walk.asf", "07_05-walk.amc"),
+        ("13.asf", "13_39.amc"),
+        ("02.asf", "02_02.amc"),
+    ],
+)
 def test_every_clip_converts(mocap_dir, asf, amc):
     d = convert(mocap_dir / "cmu" / asf, [mocap_dir / "cmu" / amc], "Humanoid21Imitation-v0")
     n_src = sum(1 for line in (mocap_dir / "cmu" / amc).read_text().splitlines() if line.strip().isdigit())
@@ -132,8 +149,19 @@ def test_walk_features_move_forward(mocap_dir):
 def test_convert_and_info_cli(mocap_dir, tmp_path, capsys):
     cmu = mocap_dir / "cmu"
     out = tmp_path / "walks.npz"
-    mocap_cli.main(["convert", "--asf", str(cmu / "02.asf"), "--amc", str(cmu / "02_01.amc"), "--amc",
-                    str(cmu / "02_02.amc"), "--out", str(out)])
+    mocap_cli.main(
+        [
+            "convert",
+            "--asf",
+            str(cmu / "02.asf"),
+            "--amc",
+            str(cmu / "02_01.amc"),
+            "--amc",
+            str(cmu / "02_02.amc"),
+            "--out",
+            str(out),
+        ]
+    )
     d = demos.Demonstrations.load(out, env_id="Humanoid21Imitation-v0")
     assert d.num_episodes == 2 and d.obs is None and d.actions is None
     mocap_cli.main(["info", "--asf", str(cmu / "02.asf"), "--amc", str(cmu / "02_01.amc")])
@@ -144,12 +172,32 @@ def test_convert_and_info_cli(mocap_dir, tmp_path, capsys):
 def test_convert_bad_input(mocap_dir, tmp_path, capsys):
     cmu = mocap_dir / "cmu"
     with pytest.raises(SystemExit):
-        mocap_cli.main(["convert", "--asf", str(cmu / "02.asf"), "--amc", str(cmu / "02_01.amc"), "--env",
-                        "Hopper-v5", "--out", str(tmp_path / "x.npz")])
+        mocap_cli.main(
+            [
+                "convert",
+                "--asf",
+                str(cmu / "02.asf"),
+                "--amc",
+                str(cmu / "02_01.amc"),
+                "--env",
+                "Hopper-v5",
+                "--out",
+                str(tmp_path / "x.npz"),
+            ]
+        )
     assert "Hopper-v5 has no pose features" in capsys.readouterr().err
     with pytest.raises(SystemExit):
-        mocap_cli.main(["convert", "--asf", str(cmu / "02_01.amc"), "--amc", str(cmu / "02_01.amc"), "--out",
-                        str(tmp_path / "x.npz")])
+        mocap_cli.main(
+            [
+                "convert",
+                "--asf",
+                str(cmu / "02_01.amc"),
+                "--amc",
+                str(cmu / "02_01.amc"),
+                "--out",
+                str(tmp_path / "x.npz"),
+            ]
+        )
     assert "02_01.amc" in capsys.readouterr().err
 
 

@@ -14,9 +14,19 @@ OUTSIDE = re.compile(r"\.\./shared|shared/data|GAIL_FAST_DATA")
 
 
 def test_every_recording_ships_with_its_terms():
-    for name in ("cmu/02.asf", "cmu/02_01.amc", "cmu/02_02.amc", "cmu/02_03.amc", "cmu/02_04.amc",
-                 "cmu/07-walk.asf", "cmu/07_05-walk.amc", "cmu/13.asf", "cmu/13_39.amc",
-                 "video3d_h36m/3d_pose.npy", "video3d_h36m/LICENSE_video2bvh.txt"):
+    for name in (
+        "cmu/02.asf",
+        "cmu/02_01.amc",
+        "cmu/02_02.amc",
+        "cmu/02_03.amc",
+        "cmu/02_04.amc",
+        "cmu/07-walk.asf",
+        "cmu/07_05-walk.amc",
+        "cmu/13.asf",
+        "cmu/13_39.amc",
+        "video3d_h36m/3d_pose.npy",
+        "video3d_h36m/LICENSE_video2bvh.txt",
+    ):
         assert mocap_file(name).stat().st_size > 0
     terms = (MOCAP / "README.md").read_text()
     assert "NSF EIA-0196217" in terms and "MIT" in terms

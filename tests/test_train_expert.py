@@ -15,8 +15,8 @@ import torch
 
 from gail_fast import demos, evaluate, train
 from gail_fast.gail import GAILConfig
-from gail_fast.train import ExpertConfig
 from gail_fast.runs import load_checkpoint, load_policy
+from gail_fast.train import ExpertConfig
 
 SMALL = ["--env", "Hopper-v5", "--num-envs", "4", "--nstep", "64", "--hidden", "16", "16", "--seed", "1"]
 
@@ -92,7 +92,9 @@ def test_evaluate_and_record(trained, tmp_path, capsys):
     assert data.actions.shape == (data.episode_lengths.sum(), 3)
     assert (np.abs(data.actions) <= 1).all()
     # returns are the sums of the recorded rewards, episode by episode
-    np.testing.assert_allclose(data.returns, [r.sum() for r in np.split(data.rewards, np.cumsum(data.episode_lengths)[:-1])])
+    np.testing.assert_allclose(
+        data.returns, [r.sum() for r in np.split(data.rewards, np.cumsum(data.episode_lengths)[:-1])]
+    )
     # every episode ends by the task's rules: fell over, or hit the time limit
     assert (data.terminated | data.truncated).all()
     demos.main(["info", str(file)])
@@ -101,7 +103,12 @@ def test_evaluate_and_record(trained, tmp_path, capsys):
 
 def test_state_only_demonstrations_round_trip(tmp_path):
     d = demos.Demonstrations(
-        "Hopper-v5", "test", np.array([2, 3]), np.random.randn(7, 11), np.array([True, False]), np.array([False, True]),
+        "Hopper-v5",
+        "test",
+        np.array([2, 3]),
+        np.random.randn(7, 11),
+        np.array([True, False]),
+        np.array([False, True]),
         features=np.random.randn(7, 5),
     )
     d.save(tmp_path / "s.npz")
@@ -117,7 +124,9 @@ def test_state_only_demonstrations_round_trip(tmp_path):
 # ---- bad input ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("flag,value", [("--nstep", "0"), ("--num-envs", "0"), ("--total-steps", "0"), ("--hidden", "0")])
+@pytest.mark.parametrize(
+    "flag,value", [("--nstep", "0"), ("--num-envs", "0"), ("--total-steps", "0"), ("--hidden", "0")]
+)
 def test_bad_training_settings(tmp_path, capsys, flag, value):
     with pytest.raises(SystemExit) as e:
         train.main(["expert", flag, value, "--out", str(tmp_path / "run")])
@@ -178,7 +187,9 @@ def test_bad_datasets(tmp_path):
     with pytest.raises(ValueError, match="obs has 4 rows"):
         demos.Demonstrations("Hopper-v5", "t", np.array([2]), np.zeros((4, 11)), np.array([True]), np.array([False]))
     with pytest.raises(ValueError, match="at least one episode"):
-        demos.Demonstrations("Hopper-v5", "t", np.zeros(0, int), np.zeros((0, 11)), np.zeros(0, bool), np.zeros(0, bool))
+        demos.Demonstrations(
+            "Hopper-v5", "t", np.zeros(0, int), np.zeros((0, 11)), np.zeros(0, bool), np.zeros(0, bool)
+        )
     pickled = tmp_path / "pickled.npz"
     np.savez(pickled, format=np.array("gail_fast.demos"), version=np.array(1), obs=np.array([object()], dtype=object))
     with pytest.raises(ValueError, match="pickled.npz is not a readable"):

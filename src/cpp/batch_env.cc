@@ -19,8 +19,7 @@ void ignore_mujoco_warning(const char*) {}
 
 // Warnings after which MuJoCo has reset the simulation itself (mj_checkPos/Vel/Acc).
 int divergence_count(const mjData* d) {
-  return d->warning[mjWARN_BADQPOS].number + d->warning[mjWARN_BADQVEL].number +
-         d->warning[mjWARN_BADQACC].number;
+  return d->warning[mjWARN_BADQPOS].number + d->warning[mjWARN_BADQVEL].number + d->warning[mjWARN_BADQACC].number;
 }
 
 // Everything that decides a simulation's next step.
@@ -41,9 +40,8 @@ void install_mujoco_handlers() {
   if (!mju_user_warning) mju_user_warning = ignore_mujoco_warning;
 }
 
-BatchEnv::BatchEnv(const std::string& xml_path, std::unique_ptr<Task> task, int nenv,
-                   int nthread, int max_episode_steps,
-                   const std::vector<std::string>& body_names)
+BatchEnv::BatchEnv(const std::string& xml_path, std::unique_ptr<Task> task, int nenv, int nthread,
+                   int max_episode_steps, const std::vector<std::string>& body_names)
     : task_(std::move(task)), max_episode_steps_(max_episode_steps), pool_(nthread) {
   if (nenv < 1) throw std::invalid_argument("nenv must be >= 1, got " + std::to_string(nenv));
   char error[1024] = "";
@@ -56,11 +54,10 @@ BatchEnv::BatchEnv(const std::string& xml_path, std::unique_ptr<Task> task, int 
   try {
     const ModelSize want = task_->model_size();
     if (model_->nq != want.nq || model_->nv != want.nv || model_->nu != want.nu)
-      throw std::invalid_argument(
-          "MJCF '" + xml_path + "' has nq=" + std::to_string(model_->nq) +
-          ", nv=" + std::to_string(model_->nv) + ", nu=" + std::to_string(model_->nu) +
-          "; its task expects nq=" + std::to_string(want.nq) + ", nv=" + std::to_string(want.nv) +
-          ", nu=" + std::to_string(want.nu));
+      throw std::invalid_argument("MJCF '" + xml_path + "' has nq=" + std::to_string(model_->nq) +
+                                  ", nv=" + std::to_string(model_->nv) + ", nu=" + std::to_string(model_->nu) +
+                                  "; its task expects nq=" + std::to_string(want.nq) +
+                                  ", nv=" + std::to_string(want.nv) + ", nu=" + std::to_string(want.nu));
     task_->bind(model_);
     nobs_ = task_->nobs(model_);
     for (const auto& name : body_names) {
@@ -71,8 +68,7 @@ BatchEnv::BatchEnv(const std::string& xml_path, std::unique_ptr<Task> task, int 
           const char* n = mj_id2name(model_, mjOBJ_BODY, b);
           if (n) known += (known.empty() ? "" : ", ") + std::string(n);
         }
-        throw std::invalid_argument("no body named '" + name + "' in '" + xml_path +
-                                    "'; bodies: " + known);
+        throw std::invalid_argument("no body named '" + name + "' in '" + xml_path + "'; bodies: " + known);
       }
       body_ids_.push_back(id);
     }

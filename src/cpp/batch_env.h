@@ -7,12 +7,12 @@
 // and memory grows by a row, not an mjData, per simulation.
 #pragma once
 
+#include <mujoco/mujoco.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <mujoco/mujoco.h>
 
 #include "rng.h"
 #include "tasks/task.h"
@@ -22,21 +22,21 @@ namespace gail_fast {
 
 // Caller-owned outputs of one BatchEnv::step; shapes in the comments, row-major.
 struct StepOutputs {
-  double* obs;             // (nenv, nobs), after the automatic reset of ended episodes
-  double* reward;          // (nenv,)
-  bool* terminated;        // (nenv,)
-  bool* truncated;         // (nenv,)
-  double* final_obs;       // (nenv, nobs), written only for rows whose episode ended
-  bool* diverged;          // (nenv,), the physics went bad and the simulation was reset
-  double* body_pos;        // (nenv, nbody_out, 3) or nullptr
+  double* obs;        // (nenv, nobs), after the automatic reset of ended episodes
+  double* reward;     // (nenv,)
+  bool* terminated;   // (nenv,)
+  bool* truncated;    // (nenv,)
+  double* final_obs;  // (nenv, nobs), written only for rows whose episode ended
+  bool* diverged;     // (nenv,), the physics went bad and the simulation was reset
+  double* body_pos;   // (nenv, nbody_out, 3) or nullptr
 };
 
 class BatchEnv {
  public:
   // Throws std::invalid_argument for an unloadable model, an unknown body name or a
   // model whose sizes differ from those the task reads.
-  BatchEnv(const std::string& xml_path, std::unique_ptr<Task> task, int nenv, int nthread,
-           int max_episode_steps, const std::vector<std::string>& body_names);
+  BatchEnv(const std::string& xml_path, std::unique_ptr<Task> task, int nenv, int nthread, int max_episode_steps,
+           const std::vector<std::string>& body_names);
   ~BatchEnv();
   BatchEnv(const BatchEnv&) = delete;
   BatchEnv& operator=(const BatchEnv&) = delete;
@@ -91,8 +91,8 @@ class BatchEnv {
   int nobs_ = 0;
   int max_episode_steps_ = 0;
   std::vector<mjData*> thread_data_;  // one per thread
-  int nstate_ = 0;                      // doubles in a state row
-  std::vector<double> state_;           // (nenv, nstate_)
+  int nstate_ = 0;                    // doubles in a state row
+  std::vector<double> state_;         // (nenv, nstate_)
   // (nenv, 2): the task's progress after the last step or reset of each simulation; the
   // next step's "before", as Gymnasium reads it from derived quantities left by mj_step.
   std::vector<double> progress_;

@@ -1,14 +1,14 @@
 // The only file that knows Python: checks every array argument (dtype, layout, shape,
 // writability) with a message naming it, then releases the GIL around the kernel.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
 #include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <pybind11/numpy.h>
-#include <pybind11/pybind11.h>
-#include <pybind11/stl.h>
 
 #include "batch_env.h"
 #include "pose_features.h"
@@ -32,25 +32,20 @@ std::string shape_string(const std::vector<py::ssize_t>& shape) {
 // Returns the data of arr after checking it is a C-contiguous array of T with the
 // given shape (and writeable, for outputs); never copies.
 template <typename T>
-T* checked(const py::handle& obj, const char* name, const std::vector<py::ssize_t>& shape,
-           bool output) {
+T* checked(const py::handle& obj, const char* name, const std::vector<py::ssize_t>& shape, bool output) {
   if (!py::isinstance<py::array>(obj))
     throw py::type_error(std::string(name) + " must be a numpy array, got " +
                          std::string(py::str(py::type::handle_of(obj).attr("__name__"))));
   auto arr = py::reinterpret_borrow<py::array>(obj);
   const auto want = py::dtype::of<T>();
   if (!arr.dtype().is(want))
-    throw py::type_error(std::string(name) + " must have dtype " +
-                         std::string(py::str(want)) + ", got " +
+    throw py::type_error(std::string(name) + " must have dtype " + std::string(py::str(want)) + ", got " +
                          std::string(py::str(arr.dtype())));
   std::vector<py::ssize_t> got(arr.shape(), arr.shape() + arr.ndim());
   if (got != shape)
-    throw py::value_error(std::string(name) + " must have shape " + shape_string(shape) +
-                          ", got " + shape_string(got));
-  if (!(arr.flags() & py::array::c_style))
-    throw py::value_error(std::string(name) + " must be C-contiguous");
-  if (output && !arr.writeable())
-    throw py::value_error(std::string(name) + " must be writeable");
+    throw py::value_error(std::string(name) + " must have shape " + shape_string(shape) + ", got " + shape_string(got));
+  if (!(arr.flags() & py::array::c_style)) throw py::value_error(std::string(name) + " must be C-contiguous");
+  if (output && !arr.writeable()) throw py::value_error(std::string(name) + " must be writeable");
   return static_cast<T*>(const_cast<void*>(arr.data()));
 }
 
@@ -58,26 +53,24 @@ void check_finite(const double* x, py::ssize_t rows, py::ssize_t cols, const cha
   for (py::ssize_t r = 0; r < rows; ++r)
     for (py::ssize_t c = 0; c < cols; ++c)
       if (!std::isfinite(x[r * cols + c]))
-        throw py::value_error(std::string(name) + " must be finite; row " + std::to_string(r) +
-                              " holds " + std::to_string(x[r * cols + c]));
+        throw py::value_error(std::string(name) + " must be finite; row " + std::to_string(r) + " holds " +
+                              std::to_string(x[r * cols + c]));
 }
 
 constexpr int kMaxThreads = 1024;
 
-std::unique_ptr<BatchEnv> make_batch_env(const std::string& xml_path, const std::string& task,
-                                         int nenv, int nthread, int max_episode_steps,
-                                         const std::vector<std::string>& body_names) {
+std::unique_ptr<BatchEnv> make_batch_env(const std::string& xml_path, const std::string& task, int nenv, int nthread,
+                                         int max_episode_steps, const std::vector<std::string>& body_names) {
   if (nenv < 1) throw py::value_error("nenv must be >= 1, got " + std::to_string(nenv));
   if (nthread < 1 || nthread > kMaxThreads)
-    throw py::value_error("nthread must be in [1, " + std::to_string(kMaxThreads) + "], got " + std::to_string(nthread));
+    throw py::value_error("nthread must be in [1, " + std::to_string(kMaxThreads) + "], got " +
+                          std::to_string(nthread));
   nthread = std::min(nthread, nenv);  // a thread without a simulation would only wait
   if (max_episode_steps < 0)
-    throw py::value_error("max_episode_steps must be >= 0 (0: no limit), got " +
-                          std::to_string(max_episode_steps));
+    throw py::value_error("max_episode_steps must be >= 0 (0: no limit), got " + std::to_string(max_episode_steps));
   auto t = make_task(task);
   py::gil_scoped_release release;
-  return std::make_unique<BatchEnv>(xml_path, std::move(t), nenv, nthread, max_episode_steps,
-                                    body_names);
+  return std::make_unique<BatchEnv>(xml_path, std::move(t), nenv, nthread, max_episode_steps, body_names);
 }
 
 }  // namespace
@@ -90,8 +83,9 @@ PYBIND11_MODULE(_core, m) {
   gail_fast::install_mujoco_handlers();
 
   m.attr("MUJOCO_HEADER_VERSION") = mjVERSION_HEADER;
-  m.def("mujoco_version", [] { return mj_version(); },
-        "Version of the loaded MuJoCo library, as an int (3017000 for 3.17.0).");
+  m.def(
+      "mujoco_version", [] { return mj_version(); },
+      "Version of the loaded MuJoCo library, as an int (3017000 for 3.17.0).");
   m.def("task_names", &gail_fast::task_names, "Names of the tasks compiled in.");
 
   py::class_<BatchEnv>(m, "BatchEnv", R"doc(
@@ -101,8 +95,8 @@ Outputs go into caller-owned arrays: float64 and bool, C-contiguous, of the shap
 given in each method. Simulation i draws its reset noise from a generator seeded with
 seed + i, so results do not depend on nthread (at most nenv threads are started).
 )doc")
-      .def(py::init(&gail_fast::make_batch_env), py::arg("xml_path"), py::arg("task"),
-           py::arg("nenv"), py::arg("nthread") = 1, py::arg("max_episode_steps") = 1000,
+      .def(py::init(&gail_fast::make_batch_env), py::arg("xml_path"), py::arg("task"), py::arg("nenv"),
+           py::arg("nthread") = 1, py::arg("max_episode_steps") = 1000,
            py::arg("body_names") = std::vector<std::string>{})
       .def_property_readonly("nenv", &BatchEnv::nenv)
       .def_property_readonly("nthread", &BatchEnv::nthread)
@@ -129,8 +123,7 @@ seed + i, so results do not depend on nthread (at most nenv threads are started)
           },
           "(nact, 2) control bounds; +-inf where an actuator is not limited.")
       .def_property_readonly(
-          "elapsed_steps",
-          [](const BatchEnv& env) { return py::array_t<int>(env.nenv(), env.elapsed_steps().data()); },
+          "elapsed_steps", [](const BatchEnv& env) { return py::array_t<int>(env.nenv(), env.elapsed_steps().data()); },
           "(nenv,) control steps since each simulation's episode began.")
       .def(
           "reset",
@@ -146,9 +139,8 @@ seed + i, so results do not depend on nthread (at most nenv threads are started)
           "Starts new episodes; writes obs (nenv, nobs) and body_pos (nenv, nbody, 3).")
       .def(
           "step",
-          [](BatchEnv& env, py::handle actions, py::handle obs, py::handle reward,
-             py::handle terminated, py::handle truncated, py::handle final_obs,
-             py::handle diverged, py::handle body_pos) {
+          [](BatchEnv& env, py::handle actions, py::handle obs, py::handle reward, py::handle terminated,
+             py::handle truncated, py::handle final_obs, py::handle diverged, py::handle body_pos) {
             const py::ssize_t n = env.nenv();
             const double* a = checked<double>(actions, "actions", {n, env.nact()}, false);
             gail_fast::check_finite(a, n, env.nact(), "actions");
@@ -159,15 +151,12 @@ seed + i, so results do not depend on nthread (at most nenv threads are started)
                 checked<bool>(truncated, "truncated", {n}, true),
                 checked<double>(final_obs, "final_obs", {n, env.nobs()}, true),
                 checked<bool>(diverged, "diverged", {n}, true),
-                body_pos.is_none()
-                    ? nullptr
-                    : checked<double>(body_pos, "body_pos", {n, env.nbody_out(), 3}, true)};
+                body_pos.is_none() ? nullptr : checked<double>(body_pos, "body_pos", {n, env.nbody_out(), 3}, true)};
             py::gil_scoped_release release;
             env.step(a, out);
           },
-          py::arg("actions"), py::arg("obs"), py::arg("reward"), py::arg("terminated"),
-          py::arg("truncated"), py::arg("final_obs"), py::arg("diverged"),
-          py::arg("body_pos") = py::none(),
+          py::arg("actions"), py::arg("obs"), py::arg("reward"), py::arg("terminated"), py::arg("truncated"),
+          py::arg("final_obs"), py::arg("diverged"), py::arg("body_pos") = py::none(),
           R"doc(One control step of every simulation, with automatic reset.
 
 actions (nenv, nact) float64 in; out: obs (nenv, nobs) after the reset of ended
@@ -191,8 +180,7 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
             py::gil_scoped_release release;
             env.set_state(p, v);
           },
-          py::arg("qpos"), py::arg("qvel"),
-          "Sets qpos (nenv, nq) and qvel (nenv, nv) and runs mj_forward.")
+          py::arg("qpos"), py::arg("qvel"), "Sets qpos (nenv, nq) and qvel (nenv, nv) and runs mj_forward.")
       .def(
           "step_physics_serial",
           [](BatchEnv& env, py::handle actions) {
@@ -201,8 +189,7 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
             py::gil_scoped_release release;
             env.step_physics_serial(a);
           },
-          py::arg("actions"),
-          "The physics of step() alone on one thread: the reference rate for benchmarks.");
+          py::arg("actions"), "The physics of step() alone on one thread: the reference rate for benchmarks.");
 
   m.def(
       "cubic_spline",
@@ -213,7 +200,8 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
         auto ya = py::reinterpret_borrow<py::array>(y);
         auto qa = py::reinterpret_borrow<py::array>(xq);
         if (!py::isinstance<py::array>(x) || xa.ndim() != 1) throw py::value_error("x must be a 1-D array");
-        if (!py::isinstance<py::array>(y) || ya.ndim() != 2) throw py::value_error("y must be a 2-D array (nknot, nchannel)");
+        if (!py::isinstance<py::array>(y) || ya.ndim() != 2)
+          throw py::value_error("y must be a 2-D array (nknot, nchannel)");
         if (!py::isinstance<py::array>(xq) || qa.ndim() != 1) throw py::value_error("xq must be a 1-D array");
         const py::ssize_t n = xa.shape(0), nc = ya.shape(1), nq = qa.shape(0);
         const double* xp = checked<double>(x, "x", {n}, false);
@@ -223,12 +211,14 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
         double* dp = deriv.is_none() ? nullptr : checked<double>(deriv, "deriv", {nq, nc}, true);
         if (n < 2) throw py::value_error("a spline needs at least 2 knots, got " + std::to_string(n));
         for (py::ssize_t i = 0; i + 1 < n; ++i)
-          if (!(xp[i] < xp[i + 1])) throw py::value_error("x must be strictly increasing (index " + std::to_string(i + 1) + ")");
+          if (!(xp[i] < xp[i + 1]))
+            throw py::value_error("x must be strictly increasing (index " + std::to_string(i + 1) + ")");
         gail_fast::check_finite(yp, n, nc, "y");
         gail_fast::check_finite(qp, 1, nq, "xq");
         if (!(period >= 0) || !std::isfinite(period)) throw py::value_error("period must be >= 0 (0: no unwrapping)");
         py::gil_scoped_release release;
-        gail_fast::cubic_spline(xp, yp, static_cast<int>(n), static_cast<int>(nc), qp, static_cast<int>(nq), bc, period, vp, dp);
+        gail_fast::cubic_spline(xp, yp, static_cast<int>(n), static_cast<int>(nc), qp, static_cast<int>(nq), bc, period,
+                                vp, dp);
       },
       py::arg("x"), py::arg("y"), py::arg("xq"), py::arg("boundary"), py::arg("period"), py::arg("value"),
       py::arg("deriv") = py::none(),
@@ -241,7 +231,8 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
         auto pa = py::reinterpret_borrow<py::array>(parent);
         if (!py::isinstance<py::array>(parent) || pa.ndim() != 1) throw py::value_error("parent must be a 1-D array");
         auto ma = py::reinterpret_borrow<py::array>(motion);
-        if (!py::isinstance<py::array>(motion) || ma.ndim() != 2) throw py::value_error("motion must be a 2-D array (nframe, ncolumn)");
+        if (!py::isinstance<py::array>(motion) || ma.ndim() != 2)
+          throw py::value_error("motion must be a 2-D array (nframe, ncolumn)");
         const py::ssize_t nbone = pa.shape(0), nframe = ma.shape(0), ncol = ma.shape(1);
         gail_fast::SkeletonArrays sk;
         sk.nbone = static_cast<int>(nbone);
@@ -255,10 +246,12 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
         double* out = checked<double>(positions, "positions", {nframe, nbone, 3}, true);
         if (nbone < 1 || par[0] != -1) throw py::value_error("bone 0 must be the root, with parent -1");
         for (py::ssize_t b = 1; b < nbone; ++b)
-          if (par[b] < 0 || par[b] >= b) throw py::value_error("parent[" + std::to_string(b) + "] must be in [0, " + std::to_string(b) + ")");
+          if (par[b] < 0 || par[b] >= b)
+            throw py::value_error("parent[" + std::to_string(b) + "] must be in [0, " + std::to_string(b) + ")");
         for (py::ssize_t k = 0; k < 3 * nbone; ++k) {
           if (da[k] < -1 || da[k] > 2) throw py::value_error("dof_axis entries must be -1, 0, 1 or 2");
-          if (da[k] >= 0 && (dc[k] < 0 || dc[k] >= ncol)) throw py::value_error("dof_column entry " + std::to_string(k) + " is outside the motion's columns");
+          if (da[k] >= 0 && (dc[k] < 0 || dc[k] >= ncol))
+            throw py::value_error("dof_column entry " + std::to_string(k) + " is outside the motion's columns");
         }
         for (int k = 0; k < 3; ++k)
           if (tc[k] < -1 || tc[k] >= ncol) throw py::value_error("translation_column is outside the motion's columns");
@@ -281,7 +274,8 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
       "clip_features",
       [](py::handle points, py::handle forward, double scale, int k, py::handle out) {
         auto pa = py::reinterpret_borrow<py::array>(points);
-        if (!py::isinstance<py::array>(points) || pa.ndim() != 3) throw py::value_error("points must be a 3-D array (nframe, 6, 3)");
+        if (!py::isinstance<py::array>(points) || pa.ndim() != 3)
+          throw py::value_error("points must be a 3-D array (nframe, 6, 3)");
         const py::ssize_t n = pa.shape(0);
         const double* p = checked<double>(points, "points", {n, gail_fast::kPosePoints, 3}, false);
         const double* f = checked<double>(forward, "forward", {n, 2}, false);
@@ -300,7 +294,8 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
       [](py::handle points, py::handle forward, double scale, py::handle pelvis_past, py::handle nstep_past,
          py::handle out) {
         auto pa = py::reinterpret_borrow<py::array>(points);
-        if (!py::isinstance<py::array>(points) || pa.ndim() != 3) throw py::value_error("points must be a 3-D array (n, 6, 3)");
+        if (!py::isinstance<py::array>(points) || pa.ndim() != 3)
+          throw py::value_error("points must be a 3-D array (n, 6, 3)");
         const py::ssize_t n = pa.shape(0);
         const double* p = checked<double>(points, "points", {n, gail_fast::kPosePoints, 3}, false);
         const double* f = checked<double>(forward, "forward", {n, 2}, false);

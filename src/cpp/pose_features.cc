@@ -1,9 +1,8 @@
 #include "pose_features.h"
 
+#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
-
-#include <Eigen/Core>
 
 namespace gail_fast {
 namespace {
@@ -17,7 +16,7 @@ inline void heading_frame(double fx, double fy, double scale, int nstep_past, do
   // Branch-free, so that a batch's loop of these vectorises.
   const double norm2 = fx * fx + fy * fy;
   const double facing = norm2 > 0 ? 1.0 : 0.0;  // a zero direction means +x
-  const double past = nstep_past;  // as a double: mixed int/double selects do not vectorise
+  const double past = nstep_past;               // as a double: mixed int/double selects do not vectorise
   const double n = std::max(past, 1.0);
   const double norm = std::sqrt(norm2 + (1.0 - facing));
   const double q = 1.0 / (norm * scale * n);
@@ -62,9 +61,8 @@ void pose_features(const double* p, const double* forward, double scale, const d
 // An AVX2 clone, picked at load time where the CPU has it: the heading pass then runs four
 // poses per instruction (the wheel-less build cannot assume -march=native).
 __attribute__((target_clones("avx2", "default"))) void batch_features(const double* points, const double* forward,
-                                                                        const double* pelvis_past,
-                                                                        const int* nstep_past, long n, double scale,
-                                                                        double* out) {
+                                                                      const double* pelvis_past, const int* nstep_past,
+                                                                      long n, double scale, double* out) {
   constexpr long kChunk = 64;  // frames of a chunk stay in L1 between the two passes
   double c[kChunk], s[kChunk], inv[kChunk], inv_n[kChunk];
   for (long start = 0; start < n; start += kChunk) {

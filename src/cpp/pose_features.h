@@ -1,4 +1,5 @@
-// Pose features z_t (named so as not to shadow glibc's <features.h>), one kernel for simulated humanoids and motion-capture clips.
+// Pose features z_t (named so as not to shadow glibc's <features.h>), one kernel for simulated humanoids and
+// motion-capture clips.
 //
 // A pose is six points, world frame, z up: pelvis, left foot, right foot, left hand,
 // right hand, head. Its features are the five end effectors relative to the pelvis and
@@ -16,8 +17,8 @@ constexpr int kPoseFeatures = 3 * (kPosePoints - 1) + 3;
 // (zero means +x); pelvis_past (3,): the pelvis nstep_past steps ago (ignored when
 // nstep_past == 0: zero displacement); out (kPoseFeatures,). A direction rather than a
 // yaw angle, because both callers have one and sin/cos would be half the kernel's cost.
-void pose_features(const double* points, const double* forward, double scale, const double* pelvis_past,
-                   int nstep_past, double* out);
+void pose_features(const double* points, const double* forward, double scale, const double* pelvis_past, int nstep_past,
+                   double* out);
 
 // The same for n independent poses: points (n, 6, 3), forward (n, 2), pelvis_past (n, 3),
 // nstep_past (n,), out (n, kPoseFeatures); faster than n calls of pose_features.

@@ -1,13 +1,11 @@
 #include "skeleton.h"
 
-#include <cmath>
-
 #include <Eigen/Dense>
+#include <cmath>
 
 namespace gail_fast {
 
-void forward_kinematics(const SkeletonArrays& sk, const double* motion, int nframe, int ncolumn,
-                        double* positions) {
+void forward_kinematics(const SkeletonArrays& sk, const double* motion, int nframe, int ncolumn, double* positions) {
   using Mat = Eigen::Matrix3d;
   using Vec = Eigen::Vector3d;
   const int nbone = sk.nbone;
@@ -29,8 +27,7 @@ void forward_kinematics(const SkeletonArrays& sk, const double* motion, int nfra
       const Mat local = axis[b] * m * axis[b].transpose();
       if (b == 0) {
         world[0] = local;
-        for (int k = 0; k < 3; ++k)
-          pos[0][k] = sk.translation_column[k] >= 0 ? row[sk.translation_column[k]] : 0.0;
+        for (int k = 0; k < 3; ++k) pos[0][k] = sk.translation_column[k] >= 0 ? row[sk.translation_column[k]] : 0.0;
       } else {
         const int p = sk.parent[b];
         world[b] = world[p] * local;

@@ -8,12 +8,12 @@ namespace gail_fast {
 // A skeleton flattened for the kernel; bone 0 is the root and parent[b] < b otherwise.
 struct SkeletonArrays {
   int nbone = 0;
-  std::vector<int> parent;        // (nbone,)
-  std::vector<double> axis;       // (nbone, 3, 3) rotation C of each bone's local frame
-  std::vector<double> offset;     // (nbone, 3) length * direction, rest-pose world frame
-  std::vector<int> dof_axis;      // (nbone, 3) axis (0 x, 1 y, 2 z) of each rotation dof, in
-                                  // the order the rotations apply; -1 where unused
-  std::vector<int> dof_column;    // (nbone, 3) motion column of each dof, -1 where unused
+  std::vector<int> parent;                   // (nbone,)
+  std::vector<double> axis;                  // (nbone, 3, 3) rotation C of each bone's local frame
+  std::vector<double> offset;                // (nbone, 3) length * direction, rest-pose world frame
+  std::vector<int> dof_axis;                 // (nbone, 3) axis (0 x, 1 y, 2 z) of each rotation dof, in
+                                             // the order the rotations apply; -1 where unused
+  std::vector<int> dof_column;               // (nbone, 3) motion column of each dof, -1 where unused
   int translation_column[3] = {-1, -1, -1};  // root tx, ty, tz columns
 };
 

@@ -1,8 +1,8 @@
 #include "spline.h"
 
 #include <algorithm>
-#include <memory>
 #include <cmath>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -95,7 +95,8 @@ void cubic_spline(const double* x, const double* y_in, int nknot, int nchannel, 
       for (std::size_t c = 0; c < nc; ++c) {
         r[c] = ((dx[0] + 2.0 * d0) * dx[1] * slope[c] + dx[0] * dx[0] * slope[nc + c]) / d0;
         r[m * nc + c] = (dx[n - 2] * dx[n - 2] * slope[(n - 3) * nc + c] +
-                         (2.0 * d1 + dx[n - 2]) * dx[n - 3] * slope[(n - 2) * nc + c]) / d1;
+                         (2.0 * d1 + dx[n - 2]) * dx[n - 3] * slope[(n - 2) * nc + c]) /
+                        d1;
       }
     }
     // Thomas algorithm: the elimination depends on the knots only, so every channel

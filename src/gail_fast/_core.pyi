@@ -43,7 +43,9 @@ class BatchEnv:
     def ctrl_range(self) -> npt.NDArray[np.float64]: ...
     @property
     def elapsed_steps(self) -> npt.NDArray[np.int32]: ...
-    def reset(self, seed: int, obs: npt.NDArray[np.float64], body_pos: npt.NDArray[np.float64] | None = None) -> None: ...
+    def reset(
+        self, seed: int, obs: npt.NDArray[np.float64], body_pos: npt.NDArray[np.float64] | None = None
+    ) -> None: ...
     def step(
         self,
         actions: npt.NDArray[np.float64],
@@ -79,7 +81,11 @@ def forward_kinematics(
     positions: npt.NDArray[np.float64],
 ) -> None: ...
 def clip_features(
-    points: npt.NDArray[np.float64], forward: npt.NDArray[np.float64], scale: float, k: int, out: npt.NDArray[np.float64]
+    points: npt.NDArray[np.float64],
+    forward: npt.NDArray[np.float64],
+    scale: float,
+    k: int,
+    out: npt.NDArray[np.float64],
 ) -> None: ...
 def pose_features(
     points: npt.NDArray[np.float64],

@@ -26,7 +26,8 @@ class TrainingConfig:
     nstep: int = param(256, "Steps of every environment per iteration (batch = num_envs * nstep).")
     seed: int = param(0, "Seed of the networks, the sampling and the environments.")
     hidden: tuple[int, ...] = param(
-        (), "Hidden layer sizes of the policy and value networks (default: 150 150 150 for the humanoid, 64 64 otherwise)."
+        (),
+        "Hidden layer sizes of the policy and value networks (default: 150 150 150 for the humanoid, 64 64 otherwise).",
     )
     init_log_std: float = param(-0.5, "Initial log standard deviation of the Gaussian policy.")
     torch_threads: int = param(1, "PyTorch threads; more contend with the simulator's on few cores.")
@@ -64,11 +65,15 @@ class Agent:
     generator: torch.Generator
 
     @classmethod
-    def create(cls, nobs: int, nact: int, hidden: tuple[int, ...], init_log_std: float, vf_lr: float, seed: int) -> "Agent":
+    def create(
+        cls, nobs: int, nact: int, hidden: tuple[int, ...], init_log_std: float, vf_lr: float, seed: int
+    ) -> Agent:
         torch.manual_seed(seed)
         policy = GaussianPolicy(nobs, nact, hidden, init_log_std)
         value_fn = ValueFunction(nobs, hidden)
-        return cls(policy, value_fn, torch.optim.Adam(value_fn.parameters(), lr=vf_lr), torch.Generator().manual_seed(seed))
+        return cls(
+            policy, value_fn, torch.optim.Adam(value_fn.parameters(), lr=vf_lr), torch.Generator().manual_seed(seed)
+        )
 
     def state_dict(self) -> dict[str, Any]:
         return {
@@ -79,7 +84,9 @@ class Agent:
             "torch_rng": torch.get_rng_state(),
         }
 
-    def checkpoint(self, algo: str, config: TrainingConfig, iteration: int, global_step: int, **extra: Any) -> dict[str, Any]:
+    def checkpoint(
+        self, algo: str, config: TrainingConfig, iteration: int, global_step: int, **extra: Any
+    ) -> dict[str, Any]:
         """A checkpoint of a training run: tensors and plain Python types only."""
         return {
             "format": "gail_fast.checkpoint",

@@ -94,15 +94,22 @@ class Demonstrations:
             o, t = o + n + 1, t + n
         return out
 
-    def take(self, n: int) -> "Demonstrations":
+    def take(self, n: int) -> Demonstrations:
         """The first `n` episodes."""
         if not 1 <= n <= self.num_episodes:
             raise ValueError(f"cannot take {n} of {self.num_episodes} episodes")
         o_end, t_end = self.episode_slices()[n - 1][0].stop, self.episode_slices()[n - 1][1].stop
         cut = lambda a, end: None if a is None else a[:end]  # noqa: E731
         return Demonstrations(
-            self.env_id, self.source, self.episode_lengths[:n], cut(self.obs, o_end), self.terminated[:n],
-            self.truncated[:n], cut(self.actions, t_end), cut(self.rewards, t_end), cut(self.features, o_end),
+            self.env_id,
+            self.source,
+            self.episode_lengths[:n],
+            cut(self.obs, o_end),
+            self.terminated[:n],
+            self.truncated[:n],
+            cut(self.actions, t_end),
+            cut(self.rewards, t_end),
+            cut(self.features, o_end),
         )
 
     def transitions(self, source: str = "obs") -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -118,9 +125,13 @@ class Demonstrations:
         from gail_fast.runs import atomic_write_bytes
 
         arrays = {
-            "format": np.array(FORMAT), "version": np.array(VERSION), "env_id": np.array(self.env_id),
-            "source": np.array(self.source), "episode_lengths": self.episode_lengths.astype(np.int64),
-            "terminated": self.terminated.astype(bool), "truncated": self.truncated.astype(bool),
+            "format": np.array(FORMAT),
+            "version": np.array(VERSION),
+            "env_id": np.array(self.env_id),
+            "source": np.array(self.source),
+            "episode_lengths": self.episode_lengths.astype(np.int64),
+            "terminated": self.terminated.astype(bool),
+            "truncated": self.truncated.astype(bool),
         }
         for name in ("obs", "actions", "rewards", "features"):
             if getattr(self, name) is not None:
@@ -136,7 +147,7 @@ class Demonstrations:
         atomic_write_bytes(Path(path), write)
 
     @classmethod
-    def load(cls, path: str | Path, env_id: str | None = None) -> "Demonstrations":
+    def load(cls, path: str | Path, env_id: str | None = None) -> Demonstrations:
         """Loads and checks a dataset; with `env_id`, it must be for that environment."""
         path = Path(path)
         if not path.exists():
@@ -157,16 +168,23 @@ class Demonstrations:
             raise ValueError(f"{path} holds demonstrations for {data['env_id']}, not {env_id}")
         try:
             return cls(
-                str(data["env_id"]), str(data["source"]), data["episode_lengths"].astype(np.int64),
-                data.get("obs"), data["terminated"].astype(bool), data["truncated"].astype(bool),
-                data.get("actions"), data.get("rewards"), data.get("features"),
+                str(data["env_id"]),
+                str(data["source"]),
+                data["episode_lengths"].astype(np.int64),
+                data.get("obs"),
+                data["terminated"].astype(bool),
+                data["truncated"].astype(bool),
+                data.get("actions"),
+                data.get("rewards"),
+                data.get("features"),
             )
         except ValueError as e:
             raise ValueError(f"{path}: {e}") from e
 
 
-def record(path: str | Path, episodes: int, seed: int = 20_000, deterministic: bool = True,
-           num_envs: int | None = None) -> Demonstrations:
+def record(
+    path: str | Path, episodes: int, seed: int = 20_000, deterministic: bool = True, num_envs: int | None = None
+) -> Demonstrations:
     """Runs the policy of a checkpoint or run folder for `episodes` full episodes."""
     from gail_fast import envs
     from gail_fast.rollout import RolloutCollector
@@ -224,8 +242,9 @@ def summary(demos: Demonstrations) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m gail_fast.demos", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m gail_fast.demos", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     rec = sub.add_parser("record", help="record episodes of a trained policy")
     rec.add_argument("path", help="a run folder or a checkpoint file")

@@ -153,9 +153,7 @@ class BatchVectorEnv(VectorEnv):
 
     def set_state(self, qpos: np.ndarray, qvel: np.ndarray) -> None:
         """Sets `qpos` `(num_envs, nq)` and `qvel` `(num_envs, nv)`, as Gymnasium's `set_state`."""
-        self.core.set_state(
-            np.ascontiguousarray(qpos, dtype=np.float64), np.ascontiguousarray(qvel, dtype=np.float64)
-        )
+        self.core.set_state(np.ascontiguousarray(qpos, dtype=np.float64), np.ascontiguousarray(qvel, dtype=np.float64))
 
 
 def make(
@@ -185,8 +183,7 @@ def make(
         return BatchVectorEnv(env_id, num_envs, num_threads, seed, max_episode_steps)
     if env_id not in gym.registry:
         raise ValueError(
-            f"unknown environment id {env_id!r}; fast ids: {sorted(FAST_ENVS)}, "
-            f"or any id registered with Gymnasium"
+            f"unknown environment id {env_id!r}; fast ids: {sorted(FAST_ENVS)}, or any id registered with Gymnasium"
         )
     kwargs = {} if max_episode_steps is None else {"max_episode_steps": max_episode_steps}
     env = gym.make_vec(

@@ -32,8 +32,12 @@ class Evaluation:
 
 
 def evaluate_policy(
-    policy: GaussianPolicy, env_id: str, episodes: int = 10, seed: int = 10_000,
-    deterministic: bool = True, num_envs: int | None = None,
+    policy: GaussianPolicy,
+    env_id: str,
+    episodes: int = 10,
+    seed: int = 10_000,
+    deterministic: bool = True,
+    num_envs: int | None = None,
 ) -> Evaluation:
     """Runs `episodes` complete episodes, `num_envs` at a time, and summarises them.
 
@@ -58,16 +62,23 @@ def evaluate_policy(
     returns = np.array([r for r, _ in taken])
     lengths = np.array([n for _, n in taken])
     return Evaluation(
-        env_id, episodes, float(returns.mean()), float(returns.std()), float(lengths.mean()),
-        float(lengths.std()), returns.tolist(), lengths.tolist(),
+        env_id,
+        episodes,
+        float(returns.mean()),
+        float(returns.std()),
+        float(lengths.mean()),
+        float(lengths.std()),
+        returns.tolist(),
+        lengths.tolist(),
     )
 
 
 def main(argv: list[str] | None = None) -> None:
     from gail_fast.runs import load_policy
 
-    parser = argparse.ArgumentParser(prog="python -m gail_fast.evaluate", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m gail_fast.evaluate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("path", help="a run folder or a checkpoint file")
     parser.add_argument("--episodes", type=int, default=10)
     parser.add_argument("--seed", type=int, default=10_000)
@@ -82,8 +93,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.json:
         print(json.dumps(asdict(result)))
     else:
-        print(f"{env_id}: return {result.mean_return:.1f} ± {result.std_return:.1f}, "
-              f"length {result.mean_length:.0f} ± {result.std_length:.0f} over {result.episodes} episodes")
+        print(
+            f"{env_id}: return {result.mean_return:.1f} ± {result.std_return:.1f}, "
+            f"length {result.mean_length:.0f} ± {result.std_length:.0f} over {result.episodes} episodes"
+        )
 
 
 if __name__ == "__main__":

@@ -50,7 +50,9 @@ class GAILConfig(TrainingConfig):
     total_steps: int = param(5_000_000, "Environment steps to train for.")
     demos: str = param("", "Demonstrations file (see gail_fast.demos).")
     num_trajectories: int = param(10, "Expert trajectories used from the file.")
-    mode: str = param("sa", "What the discriminator sees: sa (state, action), s (state), ss (state, next state), z (pose features).")
+    mode: str = param(
+        "sa", "What the discriminator sees: sa (state, action), s (state), ss (state, next state), z (pose features)."
+    )
     reward: str = param("gail", "Policy reward: gail -log(1-D), logd log D, logit log D - log(1-D).")
     disc_hidden: tuple[int, ...] = param((100, 100), "Hidden layer sizes of the discriminator.")
     disc_lr: float = param(3e-4, "Adam learning rate of the discriminator.")
@@ -84,9 +86,7 @@ def expert_inputs(demos: Demonstrations, mode: str) -> np.ndarray:
     s, s_next, a = demos.transitions()
     if mode == "sa":
         if a is None:
-            raise ValueError(
-                f"the demonstrations from {demos.source} have no actions: use a state-only mode (s or ss)"
-            )
+            raise ValueError(f"the demonstrations from {demos.source} have no actions: use a state-only mode (s or ss)")
         return np.concatenate([s, a], axis=1)
     return s if mode == "s" else np.concatenate([s, s_next], axis=1)
 
@@ -181,7 +181,14 @@ def discriminator_step(
 # ---- Algorithm 1 -------------------------------------------------------------------------
 
 
-CURVES = ["charts/episodic_return", "charts/episodic_length", "charts/gail_reward", "disc/acc_expert", "disc/acc_policy", "losses/kl"]
+CURVES = [
+    "charts/episodic_return",
+    "charts/episodic_length",
+    "charts/gail_reward",
+    "disc/acc_expert",
+    "disc/acc_policy",
+    "losses/kl",
+]
 
 
 def train_gail(cfg: GAILConfig, out: Path, resume: bool = False, progress=None) -> Path:
@@ -235,13 +242,17 @@ def train_gail(cfg: GAILConfig, out: Path, resume: bool = False, progress=None) 
             # 2. reward with the current discriminator
             rewards = disc.reward(z, cfg.reward).numpy().reshape(batch.nstep, batch.nenv).astype(np.float64)
             # 3. TRPO step on those rewards
-            stats = trpo_update(agent.policy, agent.value_fn, agent.vf_optimizer, batch, rewards, cfg.trpo, agent.generator)
+            stats = trpo_update(
+                agent.policy, agent.value_fn, agent.vf_optimizer, batch, rewards, cfg.trpo, agent.generator
+            )
             # 4. M discriminator steps, expert minibatches the size of the policy's
             size = cfg.disc_minibatch or len(z)
             for _ in range(cfg.disc_steps):
                 pi = z[torch.randperm(len(z), generator=agent.generator)[:size]]
                 ex = expert_t[torch.randint(len(expert_t), (len(pi),), generator=agent.generator)]
-                disc_stats = discriminator_step(disc, disc_optimizer, ex, pi, cfg.disc_entropy, cfg.grad_penalty, agent.generator)
+                disc_stats = discriminator_step(
+                    disc, disc_optimizer, ex, pi, cfg.disc_entropy, cfg.grad_penalty, agent.generator
+                )
 
             iteration += 1
             global_step += batch.nstep * batch.nenv
@@ -255,8 +266,12 @@ def train_gail(cfg: GAILConfig, out: Path, resume: bool = False, progress=None) 
             save_checkpoint(
                 run.checkpoint_path,
                 agent.checkpoint(
-                    "gail", cfg, iteration, global_step,
-                    discriminator=disc.state_dict(), disc_optimizer=disc_optimizer.state_dict(),
+                    "gail",
+                    cfg,
+                    iteration,
+                    global_step,
+                    discriminator=disc.state_dict(),
+                    disc_optimizer=disc_optimizer.state_dict(),
                 ),
             )
             run.log(iteration, global_step, scalars)

@@ -123,6 +123,14 @@ class RolloutCollector:
                 self.running_return[idx] = 0.0
                 self.running_length[idx] = 0
         return Batch(
-            obs, actions, log_probs, rewards, terminated, truncated, final_obs, self.obs.copy(),
-            np.asarray(returns, dtype=np.float64), np.asarray(lengths, dtype=np.int64),
+            obs,
+            actions,
+            log_probs,
+            rewards,
+            terminated,
+            truncated,
+            final_obs,
+            self.obs.copy(),
+            np.asarray(returns, dtype=np.float64),
+            np.asarray(lengths, dtype=np.int64),
         )

@@ -1,11 +1,11 @@
 """Run folders: config, progress log, TensorBoard scalars, atomic checkpoints, curves.
 
-    runs/<env>__<algo>__<seed>__<time>/
-        config.json          the full configuration, saved before training starts
-        progress.csv         one row per iteration
-        events.out.tfevents.*  TensorBoard scalars (charts/, losses/, disc/ ...)
-        checkpoints/latest.pt  tensors and plain Python types only
-        curves.png           learning curves, redrawn as training goes
+runs/<env>__<algo>__<seed>__<time>/
+    config.json          the full configuration, saved before training starts
+    progress.csv         one row per iteration
+    events.out.tfevents.*  TensorBoard scalars (charts/, losses/, disc/ ...)
+    checkpoints/latest.pt  tensors and plain Python types only
+    curves.png           learning curves, redrawn as training goes
 """
 
 from __future__ import annotations

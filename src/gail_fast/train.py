@@ -80,7 +80,9 @@ def train_expert(cfg: ExpertConfig, out: Path, resume: bool = False, progress: t
             start = time.perf_counter()
             batch = collector.collect(agent.policy, cfg.nstep)
             rollout_time = time.perf_counter() - start
-            stats = trpo_update(agent.policy, agent.value_fn, agent.vf_optimizer, batch, batch.rewards, cfg.trpo, agent.generator)
+            stats = trpo_update(
+                agent.policy, agent.value_fn, agent.vf_optimizer, batch, batch.rewards, cfg.trpo, agent.generator
+            )
             iteration += 1
             global_step += batch.nstep * batch.nenv
             scalars = {
@@ -120,8 +122,15 @@ def train_bc(cfg: BCConfig, out: Path) -> Path:
         run.log(k + 1, 0, {"losses/bc_mse": loss})
     save_checkpoint(
         run.checkpoint_path,
-        {"format": "gail_fast.checkpoint", "algo": "bc", "env_id": cfg.env, "config": to_dict(cfg),
-         "iteration": len(losses), "global_step": 0, "policy": policy_state(agent.policy)},
+        {
+            "format": "gail_fast.checkpoint",
+            "algo": "bc",
+            "env_id": cfg.env,
+            "config": to_dict(cfg),
+            "iteration": len(losses),
+            "global_step": 0,
+            "policy": policy_state(agent.policy),
+        },
     )
     run.close()
     return out
@@ -172,8 +181,9 @@ def pipeline(root: Path, expert_steps: int, gail_steps: int, seed: int = 0) -> N
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(prog="python -m gail_fast.train", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m gail_fast.train", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
         parser.add_argument("--quick", action="store_true", help="a short run (minutes) instead of the full one")
         parser.add_argument("--out", type=Path, default=Path("runs/pipeline"), help="folder of the pipeline's runs")

@@ -12,8 +12,8 @@ One `trpo_update` does, in the order of the algorithm:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch
@@ -110,9 +110,7 @@ def conjugate_gradient(
     return x
 
 
-def fisher_vector_product(
-    policy: GaussianPolicy, obs: torch.Tensor, v: torch.Tensor, damping: float
-) -> torch.Tensor:
+def fisher_vector_product(policy: GaussianPolicy, obs: torch.Tensor, v: torch.Tensor, damping: float) -> torch.Tensor:
     """(F + damping I) v, F the Fisher matrix of the policy averaged over `obs`.
 
     F is the Hessian of KL(pi_fixed || pi) at pi = pi_fixed, so F v is the gradient of
@@ -207,9 +205,7 @@ def trpo_update(
     if cfg.fvp_subsample < 1.0:
         n = max(1, int(len(obs) * cfg.fvp_subsample))
         fvp_obs = obs[torch.randperm(len(obs), generator=generator)[:n]]
-    step_dir = conjugate_gradient(
-        lambda v: fisher_vector_product(policy, fvp_obs, v, cfg.cg_damping), g, cfg.cg_iters
-    )
+    step_dir = conjugate_gradient(lambda v: fisher_vector_product(policy, fvp_obs, v, cfg.cg_damping), g, cfg.cg_iters)
 
     # 4. largest step within the trust region, then backtracking
     shs = 0.5 * step_dir @ fisher_vector_product(policy, fvp_obs, step_dir, cfg.cg_damping)

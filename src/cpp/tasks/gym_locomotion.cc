@@ -17,19 +17,16 @@ double sum_squares(const double* x, int n) {
 
 // Copies qpos without its first nskip entries (the global position), then qvel clipped
 // to +-vel_clip; returns the next free slot.
-double* observe_qpos_qvel(const mjModel* m, const mjData* d, int nskip, double vel_clip,
-                          double* obs) {
+double* observe_qpos_qvel(const mjModel* m, const mjData* d, int nskip, double vel_clip, double* obs) {
   obs = std::copy(d->qpos + nskip, d->qpos + m->nq, obs);
   for (int i = 0; i < m->nv; ++i) *obs++ = std::clamp(d->qvel[i], -vel_clip, vel_clip);
   return obs;
 }
 
 // qpos = qpos0 + U(-scale, scale); qvel = U(-scale, scale) or scale * N(0, 1).
-void reset_with_noise(const mjModel* m, mjData* d, Rng& rng, double scale,
-                      bool normal_qvel) {
+void reset_with_noise(const mjModel* m, mjData* d, Rng& rng, double scale, bool normal_qvel) {
   for (int i = 0; i < m->nq; ++i) d->qpos[i] = m->qpos0[i] + rng.uniform(-scale, scale);
-  for (int i = 0; i < m->nv; ++i)
-    d->qvel[i] = normal_qvel ? scale * rng.normal() : rng.uniform(-scale, scale);
+  for (int i = 0; i < m->nv; ++i) d->qvel[i] = normal_qvel ? scale * rng.normal() : rng.uniform(-scale, scale);
 }
 
 // Hopper-v5 and Walker2d-v5: planar walkers rewarded for x velocity and for staying
@@ -38,16 +35,13 @@ class PlanarWalker : public Task {
  public:
   int frame_skip() const override { return 4; }
   int nobs(const mjModel* m) const override { return m->nq - 1 + m->nv; }
-  void reset(const mjModel* m, mjData* d, Rng& rng) const override {
-    reset_with_noise(m, d, rng, 5e-3, false);
-  }
+  void reset(const mjModel* m, mjData* d, Rng& rng) const override { reset_with_noise(m, d, rng, 5e-3, false); }
   void progress(const mjModel*, const mjData* d, double* xy) const override {
     xy[0] = d->qpos[0];
     xy[1] = 0.0;
   }
-  StepOutcome outcome(const mjModel* m, const mjData* d, const double* action,
-                      const double* before, const double* after,
-                      double dt) const override {
+  StepOutcome outcome(const mjModel* m, const mjData* d, const double* action, const double* before,
+                      const double* after, double dt) const override {
     const bool healthy = is_healthy(m, d);
     const double x_velocity = (after[0] - before[0]) / dt;
     const double rewards = x_velocity + (healthy ? 1.0 : 0.0);
@@ -88,15 +82,12 @@ class HalfCheetah : public Task {
   ModelSize model_size() const override { return {9, 9, 6}; }
   int frame_skip() const override { return 5; }
   int nobs(const mjModel* m) const override { return m->nq - 1 + m->nv; }
-  void reset(const mjModel* m, mjData* d, Rng& rng) const override {
-    reset_with_noise(m, d, rng, 0.1, true);
-  }
+  void reset(const mjModel* m, mjData* d, Rng& rng) const override { reset_with_noise(m, d, rng, 0.1, true); }
   void progress(const mjModel*, const mjData* d, double* xy) const override {
     xy[0] = d->qpos[0];
     xy[1] = 0.0;
   }
-  StepOutcome outcome(const mjModel* m, const mjData*, const double* action,
-                      const double* before, const double* after,
+  StepOutcome outcome(const mjModel* m, const mjData*, const double* action, const double* before, const double* after,
                       double dt) const override {
     const double x_velocity = (after[0] - before[0]) / dt;
     return {x_velocity - 0.1 * sum_squares(action, m->nu), false};
@@ -112,16 +103,13 @@ class Ant : public Task {
   ModelSize model_size() const override { return {15, 14, 8}; }
   int frame_skip() const override { return 5; }
   int nobs(const mjModel* m) const override { return m->nq - 2 + m->nv + 6 * (m->nbody - 1); }
-  void reset(const mjModel* m, mjData* d, Rng& rng) const override {
-    reset_with_noise(m, d, rng, 0.1, true);
-  }
+  void reset(const mjModel* m, mjData* d, Rng& rng) const override { reset_with_noise(m, d, rng, 0.1, true); }
   void progress(const mjModel*, const mjData* d, double* xy) const override {
     xy[0] = d->xpos[3 * 1 + 0];
     xy[1] = d->xpos[3 * 1 + 1];
   }
-  StepOutcome outcome(const mjModel* m, const mjData* d, const double* action,
-                      const double* before, const double* after,
-                      double dt) const override {
+  StepOutcome outcome(const mjModel* m, const mjData* d, const double* action, const double* before,
+                      const double* after, double dt) const override {
     bool finite = true;
     for (int i = 0; i < m->nq; ++i) finite = finite && std::isfinite(d->qpos[i]);
     for (int i = 0; i < m->nv; ++i) finite = finite && std::isfinite(d->qvel[i]);
@@ -150,12 +138,8 @@ class Humanoid : public Task {
  public:
   ModelSize model_size() const override { return {24, 23, 17}; }
   int frame_skip() const override { return 5; }
-  int nobs(const mjModel* m) const override {
-    return m->nq - 2 + m->nv + (10 + 6 + 6) * (m->nbody - 1) + (m->nv - 6);
-  }
-  void reset(const mjModel* m, mjData* d, Rng& rng) const override {
-    reset_with_noise(m, d, rng, 1e-2, false);
-  }
+  int nobs(const mjModel* m) const override { return m->nq - 2 + m->nv + (10 + 6 + 6) * (m->nbody - 1) + (m->nv - 6); }
+  void reset(const mjModel* m, mjData* d, Rng& rng) const override { reset_with_noise(m, d, rng, 1e-2, false); }
   void progress(const mjModel* m, const mjData* d, double* xy) const override {
     double mass = 0.0, x = 0.0, y = 0.0;
     for (int b = 0; b < m->nbody; ++b) {
@@ -166,8 +150,7 @@ class Humanoid : public Task {
     xy[0] = x / mass;
     xy[1] = y / mass;
   }
-  StepOutcome outcome(const mjModel* m, const mjData* d, const double*,
-                      const double* before, const double* after,
+  StepOutcome outcome(const mjModel* m, const mjData* d, const double*, const double* before, const double* after,
                       double dt) const override {
     const double z = d->qpos[2];
     const bool healthy = 1.0 < z && z < 2.0;

@@ -9,9 +9,9 @@
 namespace gail_fast {
 namespace {
 
-constexpr int kHistory = 10;           // k of the pelvis displacement term
-constexpr double kFallHeight = 0.6;    // pelvis height (m) below which the episode ends
-constexpr double kResetNoise = 0.02;   // joint angle and velocity noise at reset
+constexpr int kHistory = 10;          // k of the pelvis displacement term
+constexpr double kFallHeight = 0.6;   // pelvis height (m) below which the episode ends
+constexpr double kResetNoise = 0.02;  // joint angle and velocity noise at reset
 constexpr double kVelocityClip = 50.0;
 // The feature points, in the order of pose_features.h.
 constexpr const char* kSites[kPosePoints] = {"pelvis", "left_foot", "right_foot", "left_hand", "right_hand", "head"};

@@ -3,11 +3,11 @@
 // batch, so its methods are const and read only the mjData they are given.
 #pragma once
 
+#include <mujoco/mujoco.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <mujoco/mujoco.h>
 
 #include "rng.h"
 
@@ -52,9 +52,8 @@ class Task {
   virtual void after_step(const mjModel*, const mjData*, double* /*state*/) const {}
 
   // Reward and termination after the physics step; action has m->nu entries.
-  virtual StepOutcome outcome(const mjModel* m, const mjData* d, const double* action,
-                              const double* xy_before, const double* xy_after,
-                              double dt) const = 0;
+  virtual StepOutcome outcome(const mjModel* m, const mjData* d, const double* action, const double* xy_before,
+                              const double* xy_after, double dt) const = 0;
 
   virtual void observe(const mjModel* m, const mjData* d, const double* state, double* obs) const = 0;
 

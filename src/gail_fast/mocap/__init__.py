@@ -5,6 +5,13 @@ from gail_fast.mocap.kinematics import forward_kinematics
 from gail_fast.mocap.spline import cubic_spline, resample
 
 __all__ = [
-    "Bone", "MocapParseError", "Motion", "Skeleton", "parse_amc", "parse_asf",
-    "forward_kinematics", "cubic_spline", "resample",
+    "Bone",
+    "MocapParseError",
+    "Motion",
+    "Skeleton",
+    "parse_amc",
+    "parse_asf",
+    "forward_kinematics",
+    "cubic_spline",
+    "resample",
 ]

@@ -39,7 +39,7 @@ def info(asf: Path, amc: Path, rate: float) -> str:
 
 
 def sources(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
-    """"amc" or "keypoints", after checking that the flags name exactly one kind of source."""
+    """ "amc" or "keypoints", after checking that the flags name exactly one kind of source."""
     amc, keypoints = bool(args.asf or args.amc), bool(args.keypoints)
     if amc == keypoints:
         parser.error("give either --asf with --amc (motion capture) or --keypoints with --fps (video)")
@@ -55,18 +55,27 @@ def main(argv: list[str] | None = None) -> None:
     from gail_fast.mocap import keypoints
     from gail_fast.mocap.convert import convert
 
-    parser = argparse.ArgumentParser(prog="python -m gail_fast.mocap", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m gail_fast.mocap", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     conv = sub.add_parser("convert", help="write pose features of clips as a state-only dataset")
     inf = sub.add_parser("info", help="frames, duration, pelvis speed and height of a clip")
     for p, several in ((conv, True), (inf, False)):
         p.add_argument("--asf", type=Path, help="CMU skeleton")
-        p.add_argument("--amc", type=Path, action="append" if several else "store",
-                       help="CMU motion" + (" (repeat for several clips)" if several else ""))
+        p.add_argument(
+            "--amc",
+            type=Path,
+            action="append" if several else "store",
+            help="CMU motion" + (" (repeat for several clips)" if several else ""),
+        )
         p.add_argument("--rate", type=float, default=120.0, help="the recording's frame rate in Hz")
-        p.add_argument("--keypoints", type=Path, action="append" if several else "store",
-                       help="3D keypoints (nframe, 17, 3), Human3.6M order, .npy" + (" (repeat)" if several else ""))
+        p.add_argument(
+            "--keypoints",
+            type=Path,
+            action="append" if several else "store",
+            help="3D keypoints (nframe, 17, 3), Human3.6M order, .npy" + (" (repeat)" if several else ""),
+        )
         p.add_argument("--fps", type=float, help="the keypoint video's frame rate in Hz")
         p.add_argument("--units", choices=sorted(keypoints.UNITS), default="mm", help="units of the keypoints")
     conv.add_argument("--env", default="Humanoid21Imitation-v0")

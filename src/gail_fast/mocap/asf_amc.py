@@ -181,7 +181,7 @@ def parse_asf(path: str | Path) -> Skeleton:
                 raise MocapParseError(path, lineno, f"unsupported dof list {' '.join(value)!r} (rx, ry, rz only)")
             block["dofs"] = dofs
         elif key == "limits" or line.startswith("("):
-            text = line[len("limits"):] if key == "limits" else line
+            text = line[len("limits") :] if key == "limits" else line
             nums = text.replace("(", " ").replace(")", " ").split()
             block["limits"].append(tuple(_limit(path, lineno, nums)))
     if block is not None:
@@ -216,8 +216,15 @@ def parse_asf(path: str | Path) -> Skeleton:
     if missing:
         raise MocapParseError(path, None, f"bones not connected to the root by the hierarchy: {missing}")
     return Skeleton(
-        str(path), length_unit, degrees, root["order"], root["axis"], root["position"], root["orientation"],
-        tuple(bones[i] for i in order), tuple(parents),
+        str(path),
+        length_unit,
+        degrees,
+        root["order"],
+        root["axis"],
+        root["position"],
+        root["orientation"],
+        tuple(bones[i] for i in order),
+        tuple(parents),
     )
 
 
@@ -250,8 +257,15 @@ def _bone(path: Path, block: dict) -> Bone:
     if block["length"] < 0:
         raise MocapParseError(path, block["line"], f"bone {block['name']!r} has a negative length")
     direction = block["direction"] / norm if norm > 0 else block["direction"]
-    return Bone(block["name"], direction, block["length"], block["axis"], block["axis_order"], block["dofs"],
-                tuple(block["limits"]))
+    return Bone(
+        block["name"],
+        direction,
+        block["length"],
+        block["axis"],
+        block["axis_order"],
+        block["dofs"],
+        tuple(block["limits"]),
+    )
 
 
 def parse_amc(path: str | Path, skeleton: Skeleton) -> Motion:

@@ -24,8 +24,22 @@ from gail_fast.demos import Demonstrations
 from gail_fast.mocap.convert import Clip, clip_from_points, control_rate_of, features_dataset
 
 H36M_JOINTS = (
-    "pelvis", "right_hip", "right_knee", "right_ankle", "left_hip", "left_knee", "left_ankle", "spine",
-    "thorax", "neck", "head", "left_shoulder", "left_elbow", "left_wrist", "right_shoulder", "right_elbow",
+    "pelvis",
+    "right_hip",
+    "right_knee",
+    "right_ankle",
+    "left_hip",
+    "left_knee",
+    "left_ankle",
+    "spine",
+    "thorax",
+    "neck",
+    "head",
+    "left_shoulder",
+    "left_elbow",
+    "left_wrist",
+    "right_shoulder",
+    "right_elbow",
     "right_wrist",
 )
 # The kernel's six feature points, then the left and right hip.
@@ -49,8 +63,10 @@ def load_keypoints(path: str | Path, units: str = "mm") -> np.ndarray:
     if not isinstance(keypoints, np.ndarray) or keypoints.dtype.kind not in "fiu":
         raise ValueError(f"{path}: keypoints must be a real array, got {getattr(keypoints, 'dtype', type(keypoints))}")
     if keypoints.ndim != 3 or keypoints.shape[1:] != (len(H36M_JOINTS), 3):
-        raise ValueError(f"{path}: keypoints must have shape (nframe, {len(H36M_JOINTS)}, 3) "
-                         f"(Human3.6M joint order), got {keypoints.shape}")
+        raise ValueError(
+            f"{path}: keypoints must have shape (nframe, {len(H36M_JOINTS)}, 3) "
+            f"(Human3.6M joint order), got {keypoints.shape}"
+        )
     if len(keypoints) < 2:
         raise ValueError(f"{path}: {len(keypoints)} frame(s); a clip needs at least 2")
     if not np.isfinite(keypoints).all():

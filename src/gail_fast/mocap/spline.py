@@ -24,7 +24,11 @@ def _spline(x, y, xq, boundary: str, period: float | None, derivative: bool):
 
 
 def cubic_spline(
-    x: np.ndarray, y: np.ndarray, xq: np.ndarray, boundary: str = "not-a-knot", period: float | None = None,
+    x: np.ndarray,
+    y: np.ndarray,
+    xq: np.ndarray,
+    boundary: str = "not-a-knot",
+    period: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fits a cubic spline through `y` `(nknot, nchannel)` at knots `x` and evaluates it.
 
