@@ -93,6 +93,7 @@ BatchEnv::BatchEnv(const std::string& xml_path, std::unique_ptr<Task> task, int 
   elapsed_.assign(nenv, 0);
   task_state_.assign(static_cast<std::size_t>(nenv) * task_->nstate(), 0.0);
   errors_.resize(nenv);
+  start_row_.assign(nenv, -1);
 }
 
 BatchEnv::~BatchEnv() {
@@ -124,11 +125,36 @@ void BatchEnv::for_each_sim(bool load, Fn&& fn) {
 
 void BatchEnv::reset_one(int i, mjData* d) {
   mj_resetData(model_, d);
-  task_->reset(model_, d, rng_[i]);
-  mj_forward(model_, d);
-  task_->after_reset(model_, d, task_state(i));
+  // Draws only where a pool is set, so runs without one keep their reset noise.
+  int row = -1;
+  if (npool_ > 0 && rng_[i].uniform() < start_fraction_)
+    row = std::min(static_cast<int>(rng_[i].uniform() * npool_), npool_ - 1);
+  start_row_[i] = row;
+  if (row < 0) {
+    task_->reset(model_, d, rng_[i]);
+    mj_forward(model_, d);
+    task_->after_reset(model_, d, task_state(i));
+  } else {
+    std::copy_n(start_qpos_.data() + static_cast<std::size_t>(model_->nq) * row, model_->nq, d->qpos);
+    std::copy_n(start_qvel_.data() + static_cast<std::size_t>(model_->nv) * row, model_->nv, d->qvel);
+    mj_forward(model_, d);
+    const int ns = task_->nstate();
+    std::copy_n(start_task_state_.data() + static_cast<std::size_t>(ns) * row, ns, task_state(i));
+  }
   task_->progress(model_, d, progress(i));
   elapsed_[i] = 0;
+}
+
+void BatchEnv::set_start_pool(const double* qpos, const double* qvel, const double* task_state, int npool,
+                              double fraction) {
+  if (npool < 0) throw std::invalid_argument("npool must be >= 0");
+  if (!(fraction >= 0.0 && fraction <= 1.0)) throw std::invalid_argument("fraction must be in [0, 1]");
+  const std::size_t n = npool;
+  start_qpos_.assign(qpos, qpos + n * model_->nq);
+  start_qvel_.assign(qvel, qvel + n * model_->nv);
+  start_task_state_.assign(task_state, task_state + n * task_->nstate());
+  npool_ = npool;
+  start_fraction_ = npool > 0 ? fraction : 0.0;
 }
 
 void BatchEnv::body_positions(int i, const mjData* d, double* body_pos) const {
@@ -156,9 +182,10 @@ void BatchEnv::step(const double* actions, const StepOutputs& out) {
     const double before[2] = {progress(i)[0], progress(i)[1]};
     double after[2];
     const int warnings = divergence_count(d);
-    std::copy_n(action, nu, d->ctrl);
+    task_->control(model_, action, d->ctrl);
     for (int k = 0; k < nskip; ++k) mj_step(model_, d);
     if (task_->needs_contact_forces()) mj_rnePostConstraint(model_, d);
+    if (task_->needs_current_kinematics()) mj_kinematics(model_, d);
     task_->progress(model_, d, after);
     task_->after_step(model_, d, task_state(i));
 
@@ -210,8 +237,9 @@ void BatchEnv::step_physics_serial(const double* actions) {
   for (int i = 0; i < nenv(); ++i) {
     mj_setState(model_, d, state_row(i), kStateSpec);
     const double* action = actions + static_cast<std::size_t>(nu) * i;
-    std::copy_n(action, nu, d->ctrl);
+    task_->control(model_, action, d->ctrl);
     for (int k = 0; k < task_->frame_skip(); ++k) mj_step(model_, d);
+    if (task_->needs_current_kinematics()) mj_kinematics(model_, d);
     // Termination is part of the physics workload: it decides when resets happen.
     const double none[2] = {0.0, 0.0};
     const bool ended = task_->outcome(model_, d, action, none, none, step_dt).terminated ||

@@ -9,6 +9,7 @@
 
 #include <mujoco/mujoco.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -52,6 +53,26 @@ class BatchEnv {
   // Sets qpos and qvel and recomputes the derived quantities (mj_forward), as
   // Gymnasium's set_state does; episode step counters are left as they are.
   void set_state(const double* qpos, const double* qvel);
+
+  // Episodes start from a random row of a pool of recorded states with probability
+  // fraction, otherwise from the task's reset: qpos (npool, nq), qvel (npool, nv) and
+  // task_state (npool, task_nstate()), the task's per-simulation state at that row (e.g.
+  // the humanoid's pelvis history). Simulation i draws with its own generator, so runs
+  // stay identical for any thread count. npool == 0 removes the pool. Copies the rows.
+  void set_start_pool(const double* qpos, const double* qvel, const double* task_state, int npool, double fraction);
+  int start_pool_size() const { return npool_; }
+  double start_fraction() const { return start_fraction_; }
+  // (nenv,) the pool row each simulation's episode began from, -1 for the task's reset.
+  const std::vector<int>& start_rows() const { return start_row_; }
+  int task_nstate() const { return task_->nstate(); }
+
+  // The action space's bounds (nact, 2), as the task maps actions to controls.
+  void action_range(double* range) const { task_->action_range(model_, range); }
+
+  // One caller at a time: the bindings take this flag around every call, so a second
+  // thread calling in gets an exception instead of racing the first.
+  bool try_acquire() const { return !busy_.exchange(true, std::memory_order_acquire); }
+  void release() const { busy_.store(false, std::memory_order_release); }
 
   // The plain physics of step(): controls, frame_skip mj_step calls and the task's reset
   // when an episode ends, on the calling thread alone, without observations. The
@@ -101,6 +122,11 @@ class BatchEnv {
   std::vector<double> task_state_;  // (nenv, task nstate)
   std::vector<int> body_ids_;
   std::vector<std::string> errors_;  // per simulation, empty unless MuJoCo raised
+  int npool_ = 0;
+  double start_fraction_ = 0.0;
+  std::vector<double> start_qpos_, start_qvel_, start_task_state_;  // (npool, nq), (npool, nv), (npool, task nstate)
+  std::vector<int> start_row_;                                      // (nenv,)
+  mutable std::atomic<bool> busy_{false};
   ThreadPool pool_;
 };
 

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "pose_features.h"
 #include "skeleton.h"
 #include "spline.h"
+#include "tasks/humanoid_imitation.h"
 #include "tasks/task.h"
 
 namespace py = pybind11;
@@ -58,6 +61,24 @@ void check_finite(const double* x, py::ssize_t rows, py::ssize_t cols, const cha
 }
 
 constexpr int kMaxThreads = 1024;
+
+// Held around every call into a BatchEnv: a second thread calling in while the first is
+// inside (its GIL released) gets a RuntimeError rather than a data race.
+class InUse {
+ public:
+  explicit InUse(const BatchEnv& env) : env_(env) {
+    if (!env_.try_acquire())
+      throw std::runtime_error(
+          "this BatchEnv is in use by another thread; one environment takes one caller at a time (use one "
+          "environment per thread, or a lock)");
+  }
+  ~InUse() { env_.release(); }
+  InUse(const InUse&) = delete;
+  InUse& operator=(const InUse&) = delete;
+
+ private:
+  const BatchEnv& env_;
+};
 
 std::unique_ptr<BatchEnv> make_batch_env(const std::string& xml_path, const std::string& task, int nenv, int nthread,
                                          int max_episode_steps, const std::vector<std::string>& body_names) {
@@ -109,25 +130,59 @@ seed + i, so results do not depend on nthread (at most nenv threads are started)
       .def_property_readonly("max_episode_steps", &BatchEnv::max_episode_steps)
       .def_property_readonly("dt", &BatchEnv::dt)
       .def_property_readonly(
-          "ctrl_range",
+          "action_range",
           [](const BatchEnv& env) {
-            const mjModel* mm = env.model();
-            py::array_t<double> out(std::vector<py::ssize_t>{mm->nu, 2});
-            auto r = out.mutable_unchecked<2>();
-            for (int i = 0; i < mm->nu; ++i) {
-              const bool limited = mm->actuator_ctrllimited[i];
-              r(i, 0) = limited ? mm->actuator_ctrlrange[2 * i] : -INFINITY;
-              r(i, 1) = limited ? mm->actuator_ctrlrange[2 * i + 1] : INFINITY;
-            }
+            py::array_t<double> out(std::vector<py::ssize_t>{env.nact(), 2});
+            env.action_range(out.mutable_data());
             return out;
           },
-          "(nact, 2) control bounds; +-inf where an actuator is not limited.")
+          "(nact, 2) bounds of the actions step() takes, as the task maps them to controls.")
+      .def_property_readonly("task_nstate", &BatchEnv::task_nstate)
+      .def_property_readonly("start_pool_size", &BatchEnv::start_pool_size)
+      .def_property_readonly("start_fraction", &BatchEnv::start_fraction)
       .def_property_readonly(
-          "elapsed_steps", [](const BatchEnv& env) { return py::array_t<int>(env.nenv(), env.elapsed_steps().data()); },
+          "start_rows",
+          [](const BatchEnv& env) {
+            gail_fast::InUse in_use(env);
+            return py::array_t<int>(env.nenv(), env.start_rows().data());
+          },
+          "(nenv,) the start-pool row each simulation's episode began from; -1 for the task's own reset.")
+      .def(
+          "set_start_pool",
+          [](BatchEnv& env, py::handle qpos, py::handle qvel, py::handle task_state, double fraction) {
+            gail_fast::InUse in_use(env);
+            auto qa = py::reinterpret_borrow<py::array>(qpos);
+            if (!py::isinstance<py::array>(qpos) || qa.ndim() != 2)
+              throw py::value_error("qpos must be a 2-D array (npool, nq)");
+            const py::ssize_t n = qa.shape(0);
+            const double* p = checked<double>(qpos, "qpos", {n, env.nq()}, false);
+            const double* v = checked<double>(qvel, "qvel", {n, env.nv()}, false);
+            const double* s = checked<double>(task_state, "task_state", {n, env.task_nstate()}, false);
+            if (n > std::numeric_limits<int>::max()) throw py::value_error("the start pool is too large");
+            gail_fast::check_finite(p, n, env.nq(), "qpos");
+            gail_fast::check_finite(v, n, env.nv(), "qvel");
+            gail_fast::check_finite(s, n, env.task_nstate(), "task_state");
+            if (!(fraction >= 0.0 && fraction <= 1.0))
+              throw py::value_error("fraction must be in [0, 1], got " + std::to_string(fraction));
+            env.set_start_pool(p, v, s, static_cast<int>(n), fraction);
+          },
+          py::arg("qpos"), py::arg("qvel"), py::arg("task_state"), py::arg("fraction"),
+          R"doc(Episodes start from a random row of these states with probability fraction.
+
+qpos (npool, nq), qvel (npool, nv), task_state (npool, task_nstate): the task's
+per-simulation state at each row. npool = 0 removes the pool. Takes effect at the next
+reset of each simulation; simulation i draws with its own generator.)doc")
+      .def_property_readonly(
+          "elapsed_steps",
+          [](const BatchEnv& env) {
+            gail_fast::InUse in_use(env);
+            return py::array_t<int>(env.nenv(), env.elapsed_steps().data());
+          },
           "(nenv,) control steps since each simulation's episode began.")
       .def(
           "reset",
           [](BatchEnv& env, std::uint64_t seed, py::handle obs, py::handle body_pos) {
+            gail_fast::InUse in_use(env);
             double* o = checked<double>(obs, "obs", {env.nenv(), env.nobs()}, true);
             double* b = body_pos.is_none()
                             ? nullptr
@@ -141,6 +196,7 @@ seed + i, so results do not depend on nthread (at most nenv threads are started)
           "step",
           [](BatchEnv& env, py::handle actions, py::handle obs, py::handle reward, py::handle terminated,
              py::handle truncated, py::handle final_obs, py::handle diverged, py::handle body_pos) {
+            gail_fast::InUse in_use(env);
             const py::ssize_t n = env.nenv();
             const double* a = checked<double>(actions, "actions", {n, env.nact()}, false);
             gail_fast::check_finite(a, n, env.nact(), "actions");
@@ -165,6 +221,7 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
       .def(
           "get_state",
           [](const BatchEnv& env, py::handle qpos, py::handle qvel) {
+            gail_fast::InUse in_use(env);
             double* p = checked<double>(qpos, "qpos", {env.nenv(), env.nq()}, true);
             double* v = checked<double>(qvel, "qvel", {env.nenv(), env.nv()}, true);
             env.get_state(p, v);
@@ -173,6 +230,7 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
       .def(
           "set_state",
           [](BatchEnv& env, py::handle qpos, py::handle qvel) {
+            gail_fast::InUse in_use(env);
             const double* p = checked<double>(qpos, "qpos", {env.nenv(), env.nq()}, false);
             const double* v = checked<double>(qvel, "qvel", {env.nenv(), env.nv()}, false);
             gail_fast::check_finite(p, env.nenv(), env.nq(), "qpos");
@@ -184,6 +242,7 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
       .def(
           "step_physics_serial",
           [](BatchEnv& env, py::handle actions) {
+            gail_fast::InUse in_use(env);
             const double* a = checked<double>(actions, "actions", {env.nenv(), env.nact()}, false);
             gail_fast::check_finite(a, env.nenv(), env.nact(), "actions");
             py::gil_scoped_release release;
@@ -270,6 +329,11 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
       "World positions (nframe, nbone, 3) of an Acclaim skeleton's bone ends; see skeleton.h.");
 
   m.attr("POSE_FEATURES") = gail_fast::kPoseFeatures;
+  m.attr("POSE_POINTS") = gail_fast::kPosePoints;
+  m.attr("HUMANOID_HISTORY") = gail_fast::kHumanoidHistory;
+  m.attr("HUMANOID_TASK_STATE") = gail_fast::kHumanoidTaskState;
+  m.attr("HUMANOID_FEATURE_SITES") =
+      std::vector<std::string>(std::begin(gail_fast::kHumanoidFeatureSites), std::end(gail_fast::kHumanoidFeatureSites));
   m.def(
       "clip_features",
       [](py::handle points, py::handle forward, double scale, int k, py::handle out) {

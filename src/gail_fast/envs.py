@@ -93,7 +93,7 @@ class BatchVectorEnv(VectorEnv):
             max_episode_steps=spec.max_episode_steps if max_episode_steps is None else max_episode_steps,
             body_names=list(body_names),
         )
-        low, high = self.core.ctrl_range.T
+        low, high = self.core.action_range.T
         self.single_action_space = gym.spaces.Box(low.astype(np.float32), high.astype(np.float32), dtype=np.float32)
         self.single_observation_space = gym.spaces.Box(-np.inf, np.inf, (self.core.nobs,), dtype=np.float64)
         self.action_space = gym.vector.utils.batch_space(self.single_action_space, num_envs)

@@ -59,6 +59,18 @@ class Task {
 
   // Whether observe() or outcome() reads cfrc_ext, which mj_step leaves stale.
   virtual bool needs_contact_forces() const { return false; }
+
+  // Whether observe(), outcome() and after_step() read positions of the state after the
+  // step (mj_kinematics is run for them); otherwise they read what mj_step left, the state
+  // at the start of its last substep, as Gymnasium's tasks do.
+  virtual bool needs_current_kinematics() const { return false; }
+
+  // The actuators' controls ctrl (m->nu,) for a policy action (m->nu,); by default the
+  // action is the control.
+  virtual void control(const mjModel* m, const double* action, double* ctrl) const;
+  // Bounds of the action space, range (m->nu, 2); by default the actuators' control
+  // ranges, +-inf where an actuator is not limited.
+  virtual void action_range(const mjModel* m, double* range) const;
 };
 
 // The tasks compiled in, by name ("Hopper-v5", ...).

@@ -16,6 +16,7 @@ from gail_fast import _core
 from gail_fast.demos import Demonstrations
 from gail_fast.mocap.asf_amc import Motion, Skeleton, parse_amc, parse_asf
 from gail_fast.mocap.kinematics import forward_kinematics
+from gail_fast.mocap.landmarks import LANDMARKS, LandmarkClip
 from gail_fast.mocap.spline import resample
 
 # CMU bone ends that mark the feature points, in the kernel's order; "root" is the pelvis.
@@ -40,6 +41,35 @@ def _bone_indices(skeleton: Skeleton, names: tuple[str, ...]) -> list[int]:
     if missing:
         raise ValueError(f"{skeleton.path} lacks the bones {missing} that the pose features need")
     return [skeleton.names.index(n) for n in names]
+
+
+# CMU bones whose ends are the landmarks (gail_fast.mocap.landmarks): a bone's end is the
+# joint at its far side (lfemur ends at the knee).
+CMU_LANDMARK_BONES = {
+    "left_hip": "lhipjoint",
+    "right_hip": "rhipjoint",
+    "left_knee": "lfemur",
+    "right_knee": "rfemur",
+    "left_ankle": "ltibia",
+    "right_ankle": "rtibia",
+    "left_toe": "lfoot",
+    "right_toe": "rfoot",
+    "left_shoulder": "lclavicle",
+    "right_shoulder": "rclavicle",
+    "left_elbow": "lhumerus",
+    "right_elbow": "rhumerus",
+    "left_wrist": "lwrist",
+    "right_wrist": "rwrist",
+    "neck": "upperneck",
+    "head": "head",
+}
+
+
+def landmarks_from_amc(skeleton: Skeleton, motion: Motion, rate: float) -> LandmarkClip:
+    """The landmarks of a parsed CMU clip recorded at `rate` Hz (metres, z up)."""
+    bones = tuple(CMU_LANDMARK_BONES[name] for name in LANDMARKS)
+    pos = forward_kinematics(skeleton, motion)[:, _bone_indices(skeleton, bones)]
+    return LandmarkClip(np.ascontiguousarray(pos), rate, f"{Path(motion.path).name} ({Path(skeleton.path).name})")
 
 
 def standing_height(skeleton: Skeleton) -> float:

@@ -29,7 +29,7 @@ LANDMARKS: tuple[str, ...] = (
     "left_wrist",
     "right_wrist",
     "neck",  # base of the head (top of the neck)
-    "head",  # top of the head
+    "head",  # centre of the head
 )
 NLANDMARK = len(LANDMARKS)
 

@@ -1,0 +1,160 @@
+"""The 21-joint humanoid in one place: its model, the names of its pose features, the
+body points retargeting matches, and its kinematics on the `mujoco` package.
+
+The C++ task (src/cpp/tasks/humanoid_imitation.cc) computes the same features in every
+episode; the constants it shares with this module come from the extension.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mujoco
+import numpy as np
+
+from gail_fast import _core
+
+ASSETS = Path(__file__).parent / "assets"
+MODEL_XML = ASSETS / "humanoid21.xml"
+
+HISTORY: int = _core.HUMANOID_HISTORY
+"""k of the pose features' pelvis displacement term."""
+FEATURE_SITES: tuple[str, ...] = tuple(_core.HUMANOID_FEATURE_SITES)
+"""The sites whose positions give the pose features, pelvis first."""
+FEATURE_NAMES: tuple[str, ...] = tuple(
+    f"{site}_{axis}" for site in FEATURE_SITES[1:] for axis in "xyz"
+) + ("pelvis_step_x", "pelvis_step_y", "pelvis_step_z")
+"""z_t's components: each end effector relative to the pelvis, then the pelvis's mean
+displacement per step over the last `HISTORY` steps; heading frame, in body heights."""
+assert len(FEATURE_NAMES) == _core.POSE_FEATURES
+
+# Where each landmark (gail_fast.mocap.landmarks) sits on the humanoid: a body and a point
+# in its frame. Joint centres are body origins; the toe is the ball of the foot (the foot
+# site), the neck the top of the neck capsule, the head its sphere's centre.
+LANDMARK_POINTS: dict[str, tuple[str, tuple[float, float, float]]] = {
+    "left_hip": ("left_thigh", (0.0, 0.0, 0.0)),
+    "right_hip": ("right_thigh", (0.0, 0.0, 0.0)),
+    "left_knee": ("left_shin", (0.0, 0.0, 0.0)),
+    "right_knee": ("right_shin", (0.0, 0.0, 0.0)),
+    "left_ankle": ("left_foot", (0.0, 0.0, 0.0)),
+    "right_ankle": ("right_foot", (0.0, 0.0, 0.0)),
+    "left_toe": ("left_foot", (0.12, 0.0, -0.05)),
+    "right_toe": ("right_foot", (0.12, 0.0, -0.05)),
+    "left_shoulder": ("left_upper_arm", (0.0, 0.0, 0.0)),
+    "right_shoulder": ("right_upper_arm", (0.0, 0.0, 0.0)),
+    "left_elbow": ("left_forearm", (0.0, 0.0, 0.0)),
+    "right_elbow": ("right_forearm", (0.0, 0.0, 0.0)),
+    "left_wrist": ("left_hand", (0.0, 0.0, 0.0)),
+    "right_wrist": ("right_hand", (0.0, 0.0, 0.0)),
+    "neck": ("torso", (0.0, 0.0, 0.48)),
+    "head": ("head", (0.0, 0.0, 0.0)),
+}
+FOOT_GEOMS = ("left_foot", "right_foot")
+
+
+class Kinematics:
+    """Positions on the humanoid at given `qpos`, on one `mujoco.MjData`."""
+
+    def __init__(self, xml_path: str | Path = MODEL_XML) -> None:
+        self.model = mujoco.MjModel.from_xml_path(str(xml_path))
+        self.data = mujoco.MjData(self.model)
+        m = self.model
+        self.site_ids = [mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_SITE, s) for s in FEATURE_SITES]
+        self.foot_geoms = [mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_GEOM, g) for g in FOOT_GEOMS]
+        if min(self.site_ids + self.foot_geoms) < 0:
+            raise ValueError(f"{xml_path} lacks the humanoid's feature sites {FEATURE_SITES} or feet {FOOT_GEOMS}")
+        # Body size as the C++ task measures it: head top above the lowest foot site at qpos0.
+        points = self.feature_points(m.qpos0[None])[0]
+        self.scale = float(points[5, 2] - min(points[1, 2], points[2, 2]))
+
+    @property
+    def nq(self) -> int:
+        return self.model.nq
+
+    def _at(self, qpos: np.ndarray) -> mujoco.MjData:
+        self.data.qpos[:] = qpos
+        mujoco.mj_kinematics(self.model, self.data)
+        return self.data
+
+    def feature_points(self, qpos: np.ndarray) -> np.ndarray:
+        """The feature sites' positions `(nframe, 6, 3)` at `qpos` `(nframe, nq)`."""
+        out = np.empty((len(qpos), len(FEATURE_SITES), 3))
+        for t, q in enumerate(qpos):
+            out[t] = self._at(q).site_xpos[self.site_ids]
+        return out
+
+    def features(self, qpos: np.ndarray) -> np.ndarray:
+        """Pose features `(nframe, POSE_FEATURES)` of a sequence of states `(nframe, nq)`,
+        frame t's displacement term looking back min(t, HISTORY) frames: what the
+        simulator observes when an episode passes through these states."""
+        points = np.empty((len(qpos), len(FEATURE_SITES), 3))
+        forward = np.empty((len(qpos), 2))
+        pelvis = self.site_ids[0]
+        for t, q in enumerate(qpos):
+            d = self._at(q)
+            points[t] = d.site_xpos[self.site_ids]
+            forward[t] = d.site_xmat[pelvis, [0, 3]]  # the pelvis frame's x axis on the ground
+        out = np.empty((len(qpos), _core.POSE_FEATURES))
+        _core.clip_features(points, forward, self.scale, HISTORY, out)
+        return out
+
+    def lowest_foot_point(self, qpos: np.ndarray) -> np.ndarray:
+        """Height `(nframe, 2)` of each foot capsule's lowest point (left, right)."""
+        out = np.empty((len(qpos), 2))
+        m = self.model
+        for t, q in enumerate(qpos):
+            d = self._at(q)
+            for k, g in enumerate(self.foot_geoms):
+                axis_z = d.geom_xmat[g, 8] * m.geom_size[g, 1]  # z of the capsule's half axis
+                out[t, k] = d.geom_xpos[g, 2] - abs(axis_z) - m.geom_size[g, 0]
+        return out
+
+
+def start_states(qpos: np.ndarray, episode_lengths: np.ndarray) -> np.ndarray:
+    """The C++ task's per-simulation state `(nframe, HUMANOID_TASK_STATE)` at every frame
+    of recorded episodes (`qpos` `(sum(T_i + 1), nq)`): the count of pelvis positions and
+    the ring of the last HISTORY + 1 of them, filled from the episode's own frames, so an
+    episode started there observes the recording's z_t. The pelvis site is the pelvis
+    body's origin, i.e. qpos[:3]."""
+    state = np.zeros((len(qpos), _core.HUMANOID_TASK_STATE))
+    start = 0
+    for n in np.asarray(episode_lengths).tolist():
+        for t in range(n + 1):
+            back = min(t, HISTORY)
+            state[start + t, 0] = back + 1
+            ring = qpos[start + t - back : start + t + 1, :3]  # positions 0..back, slot c holds number c
+            state[start + t, 1 : 1 + 3 * (back + 1)] = ring.ravel()
+        start += n + 1
+    return state
+
+
+def foot_contact_and_slide(kin: Kinematics, qpos: np.ndarray, dt: float, contact_height: float = 0.02):
+    """Per frame and foot `(nframe - 1, 2)`: whether the foot is on the floor (its lowest
+    point within `contact_height` of it, at both ends of the step) and how fast the point
+    of the sole lowest at the step's start moves over the ground (m/s). Following one
+    material point, a foot rolling from heel to toe does not count as sliding."""
+    m, d = kin.model, kin.data
+    n = len(qpos)
+    local = np.empty((n, 2, 3))  # the lowest sole point, in the foot body's frame
+    world_next = np.empty((n, 2, 3))
+    low = kin.lowest_foot_point(qpos)
+    pose = []
+    for t, q in enumerate(qpos):
+        kin._at(q)
+        frames = []
+        for k, g in enumerate(kin.foot_geoms):
+            b = m.geom_bodyid[g]
+            axis = d.geom_xmat[g].reshape(3, 3)[:, 2] * m.geom_size[g, 1]
+            end = d.geom_xpos[g] + (axis if axis[2] < 0 else -axis) - [0, 0, m.geom_size[g, 0]]
+            rot, pos = d.xmat[b].reshape(3, 3), d.xpos[b]
+            local[t, k] = rot.T @ (end - pos)
+            frames.append((rot.copy(), pos.copy()))
+        pose.append(frames)
+    for t in range(n - 1):
+        for k in range(2):
+            rot, pos = pose[t + 1][k]
+            world_next[t, k] = pos + rot @ local[t, k]
+    world_now = np.array([[pose[t][k][1] + pose[t][k][0] @ local[t, k] for k in range(2)] for t in range(n)])
+    slide = np.linalg.norm(world_next[:-1, :, :2] - world_now[:-1, :, :2], axis=2) / dt
+    contact = (low[:-1] < contact_height) & (low[1:] < contact_height)
+    return contact, slide

@@ -1,0 +1,215 @@
+"""Retargeting: a landmark clip onto the humanoid's joint angles.
+
+For every frame at the control rate, the humanoid's `qpos` (free pelvis and 21 hinges)
+that puts its landmark points (`gail_fast.humanoid.LANDMARK_POINTS`) where the clip,
+scaled to the humanoid's leg length, has them: damped least squares (Levenberg-Marquardt)
+on MuJoCo's own point Jacobians, within the joint limits, warm-started from the previous
+frame and pulled weakly towards it and towards the standing pose, which settles the
+angles the landmarks leave free (the feet's roll, the abdomen's twist). Then the body is
+lifted so that no foot goes below the floor and the feet touch it where the clip's did,
+and `qvel` is the derivative of a cubic spline through the solved frames (the free
+joint's angular velocity in the pelvis frame, as MuJoCo's `qvel` has it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mujoco
+import numpy as np
+
+from gail_fast import humanoid
+from gail_fast.mocap.landmarks import LANDMARKS, LandmarkClip
+from gail_fast.mocap.spline import cubic_spline, resample
+
+# Landmark weights: the legs and the pelvis set the gait; the head and the neck are the
+# least alike between a recording and the model (no neck joint here).
+WEIGHTS = {name: 0.5 if name in ("neck", "head") else 1.0 for name in LANDMARKS}
+SMOOTHNESS = 0.05  # pull towards the previous frame's angles (m of landmark error per rad)
+NOMINAL = 0.02  # pull towards the standing pose (m per rad)
+
+
+@dataclass(frozen=True)
+class Retargeted:
+    """A clip on the humanoid at the control rate."""
+
+    qpos: np.ndarray  # (nframe, nq)
+    qvel: np.ndarray  # (nframe, nv)
+    rate: float
+    error: np.ndarray  # (nframe, NLANDMARK) landmark distance (m) after the solve, NaN where absent
+    lift: np.ndarray  # (nframe,) how far the body was raised to put the feet on the floor (m)
+    scale: float  # humanoid leg length / clip leg length
+    source: str
+
+    @property
+    def nframe(self) -> int:
+        return len(self.qpos)
+
+    def error_summary(self) -> dict[str, float]:
+        """Median and worst landmark error in metres, and the landmark of the worst."""
+        valid = np.isfinite(self.error[0])
+        err = self.error[:, valid]
+        worst = np.unravel_index(np.argmax(err), err.shape)
+        return {
+            "median_m": float(np.median(err)),
+            "p95_m": float(np.percentile(err, 95)),
+            "max_m": float(err.max()),
+            "worst_landmark": [n for n, v in zip(LANDMARKS, valid) if v][worst[1]],
+            "worst_frame": int(worst[0]),
+        }
+
+
+def leg_length(clip: LandmarkClip) -> float:
+    """Median hip-knee-ankle length of the clip's legs (m)."""
+    p = {n: clip.positions[:, i] for i, n in enumerate(LANDMARKS)}
+    lengths = [
+        np.linalg.norm(p[f"{s}_hip"] - p[f"{s}_knee"], axis=1) + np.linalg.norm(p[f"{s}_knee"] - p[f"{s}_ankle"], axis=1)
+        for s in ("left", "right")
+    ]
+    return float(np.median(np.concatenate(lengths)))
+
+
+class Retargeter:
+    """Solves the humanoid's `qpos` for landmark clips (one model, reused across clips)."""
+
+    def __init__(self, kinematics: humanoid.Kinematics | None = None) -> None:
+        self.kin = kinematics or humanoid.Kinematics()
+        m = self.kin.model
+        self.m, self.d = m, mujoco.MjData(m)
+        self.bodies = np.array([mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_BODY, humanoid.LANDMARK_POINTS[n][0]) for n in LANDMARKS])
+        if (self.bodies < 0).any():
+            raise ValueError("the humanoid model lacks a body that a landmark sits on")
+        self.local = np.array([humanoid.LANDMARK_POINTS[n][1] for n in LANDMARKS])
+        # Hinge limits, in qpos order after the free joint (7 numbers) and in qvel order
+        # after its 6: the same joints, one number each.
+        hinge = np.arange(1, m.njnt)
+        self.lo, self.hi = m.jnt_range[hinge, 0], m.jnt_range[hinge, 1]
+        self.nominal = m.qpos0[7:].copy()
+        ankle, thigh = self._body_origin("left_foot", m.qpos0), self._body_origin("left_thigh", m.qpos0)
+        self.leg = float(np.linalg.norm(ankle - thigh))
+
+    def _body_origin(self, name: str, qpos: np.ndarray) -> np.ndarray:
+        self.d.qpos[:] = qpos
+        mujoco.mj_kinematics(self.m, self.d)
+        return self.d.xpos[mujoco.mj_name2id(self.m, mujoco.mjtObj.mjOBJ_BODY, name)].copy()
+
+    def points(self, qpos: np.ndarray) -> np.ndarray:
+        """The landmark points `(NLANDMARK, 3)` at one `qpos`."""
+        d = self.d
+        d.qpos[:] = qpos
+        mujoco.mj_kinematics(self.m, d)
+        return d.xpos[self.bodies] + np.einsum("nij,nj->ni", d.xmat[self.bodies].reshape(-1, 3, 3), self.local)
+
+    def _initial(self, target: np.ndarray) -> np.ndarray:
+        """A standing pose at the clip's first frame: pelvis between the hips, facing
+        the way the hips say."""
+        i = {n: k for k, n in enumerate(LANDMARKS)}
+        left = target[i["left_hip"]] - target[i["right_hip"]]
+        yaw = np.arctan2(-left[0], left[1])  # forward = left x up
+        q = self.m.qpos0.copy()
+        q[:3] = 0.5 * (target[i["left_hip"]] + target[i["right_hip"]]) + [0, 0, 0.03]
+        q[3:7] = [np.cos(yaw / 2), 0, 0, np.sin(yaw / 2)]
+        return q
+
+    def _cost(self, q: np.ndarray, target: np.ndarray, w: np.ndarray, prior_w: np.ndarray, prior_to: np.ndarray):
+        p = self.points(q)
+        r = (p - target).ravel()
+        return float(w @ r**2 + prior_w @ (q[7:] - prior_to) ** 2), p, r
+
+    def solve_frame(
+        self, target: np.ndarray, weight: np.ndarray, q: np.ndarray, previous: np.ndarray | None, iterations: int,
+        free: bool = True,
+    ) -> np.ndarray:
+        """Levenberg-Marquardt from `q` towards landmark `target` `(NLANDMARK, 3)`; with
+        `free=False` the hinges stay where they are and only the pelvis moves."""
+        m, d = self.m, self.d
+        nv = m.nv
+        jacp = np.zeros((3, nv))
+        w = np.repeat(weight, 3)
+        # The priors: one quadratic per hinge, towards a blend of the standing pose and the
+        # previous frame (their weighted mean, which has the same minimiser).
+        a, b = NOMINAL**2, (SMOOTHNESS**2 if previous is not None else 0.0)
+        prior_w = np.full(nv - 6, a + b)
+        prior_to = self.nominal if previous is None else (a * self.nominal + b * previous[7:]) / (a + b)
+        q = q.copy()
+        cost, p, r = self._cost(q, target, w, prior_w, prior_to)
+        mu = 1e-3
+        for _ in range(iterations):
+            mujoco.mj_comPos(m, d)  # d holds q's kinematics from the last _cost
+            jac = np.zeros((3 * len(p), nv))
+            for k in np.flatnonzero(weight):
+                mujoco.mj_jac(m, d, jacp, None, p[k], self.bodies[k])
+                jac[3 * k : 3 * k + 3] = jacp
+            if not free:
+                jac[:, 6:] = 0
+            jw = jac * w[:, None]
+            grad = jw.T @ r
+            grad[6:] += prior_w * (q[7:] - prior_to)
+            hess = jac.T @ jw
+            hess[6:, 6:] += np.diag(prior_w)
+            if not free:
+                hess[6:, 6:] = np.eye(nv - 6)
+                grad[6:] = 0
+            while True:
+                dq = np.linalg.solve(hess + mu * np.diag(np.diag(hess) + 1e-6), -grad)
+                trial = q.copy()
+                mujoco.mj_integratePos(m, trial, dq, 1.0)
+                trial[7:] = np.clip(trial[7:], self.lo, self.hi)
+                new_cost, new_p, new_r = self._cost(trial, target, w, prior_w, prior_to)
+                if new_cost < cost:
+                    q, cost, p, r, mu = trial, new_cost, new_p, new_r, max(mu / 3, 1e-7)
+                    break
+                mu *= 4
+                if mu > 1e6:
+                    break
+            if mu > 1e6 or np.abs(dq).max() < 1e-7:
+                break
+        self.points(q)  # leave d at the solution
+        return q
+
+    def retarget(self, clip: LandmarkClip, control_rate: float) -> Retargeted:
+        """The clip resampled to `control_rate` Hz and solved frame by frame."""
+        scale = self.leg / leg_length(clip)
+        present = clip.present
+        filled = np.where(present[None, :, None], clip.positions, 0.0)
+        target = resample(filled.reshape(clip.nframe, -1) * scale, clip.rate, control_rate).reshape(-1, len(LANDMARKS), 3)
+        weight = np.array([WEIGHTS[n] for n in LANDMARKS]) * present
+        qpos = np.empty((len(target), self.m.nq))
+        # The first frame from a standing pose: the pelvis alone first, so that the limbs
+        # do not bend to make up for a pelvis that faces or leans the wrong way.
+        q = self.solve_frame(target[0], weight, self._initial(target[0]), None, iterations=100, free=False)
+        q, previous = self.solve_frame(target[0], weight, q, None, iterations=200), None
+        for t in range(len(target)):
+            q = self.solve_frame(target[t], weight, q, previous, iterations=30)
+            qpos[t] = previous = q
+        error = np.array([np.linalg.norm(self.points(q) - x, axis=1) for q, x in zip(qpos, target)])
+        error[:, ~present] = np.nan
+        lift = self._put_on_floor(qpos)
+        qvel = spline_velocities(qpos, control_rate)
+        return Retargeted(qpos, qvel, control_rate, error, lift, scale, clip.source)
+
+    def _put_on_floor(self, qpos: np.ndarray) -> np.ndarray:
+        """Raises the body so that the feet touch the floor where the clip's feet did: by
+        a constant that sets the typical lowest foot point on the floor, and more in the
+        frames where a foot would otherwise go below it. Returns the lift per frame."""
+        low = self.kin.lowest_foot_point(qpos).min(axis=1)
+        lift = np.maximum(-np.median(low), -low)
+        qpos[:, 2] += lift
+        return lift
+
+
+def spline_velocities(qpos: np.ndarray, rate: float) -> np.ndarray:
+    """`qvel` `(nframe, nv)` of a free-joint body's `qpos` `(nframe, 7 + nhinge)` as the
+    derivative of a not-a-knot cubic spline through the frames: linear velocity in the
+    world frame, angular velocity in the body frame (2 conj(q) dq/dt), hinge rates."""
+    quat = qpos[:, 3:7].copy()
+    flip = np.cumprod(np.where(np.sum(quat[1:] * quat[:-1], axis=1) < 0, -1.0, 1.0))
+    quat[1:] *= flip[:, None]  # one sign throughout, so the spline does not cross zero
+    values = np.concatenate([qpos[:, :3], quat, qpos[:, 7:]], axis=1)
+    t = np.arange(len(qpos)) / rate
+    _, deriv = cubic_spline(t, values, t)
+    q, dq = quat / np.linalg.norm(quat, axis=1, keepdims=True), deriv[:, 3:7]
+    w, v = q[:, :1], -q[:, 1:]  # conjugate
+    dw, dv = dq[:, :1], dq[:, 1:]
+    omega = 2 * (w * dv + dw * v + np.cross(v, dv))  # vector part of conj(q) * dq
+    return np.concatenate([deriv[:, :3], omega, deriv[:, 7:]], axis=1)
