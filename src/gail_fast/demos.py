@@ -1,9 +1,9 @@
 """Demonstration datasets: one documented `.npz` format, loaded without pickle.
 
-Format (version 1), episodes concatenated along the first axis:
+Format (version 2), episodes concatenated along the first axis:
 
     format          str   "gail_fast.demos"
-    version         int   1
+    version         int   2 (version 1 files, which have no qpos/qvel, still load)
     env_id          str   the environment the demonstrations are for
     source          str   where they came from (a checkpoint, a mocap clip, ...)
     episode_lengths (n_ep,) int64, T_i transitions of episode i
@@ -16,6 +16,13 @@ Format (version 1), episodes concatenated along the first axis:
     returns         (n_ep,) float64, absent where there is no reward
     features        (sum(T_i + 1), nfeat) float64, pose features z_t (optional where obs is
                     present)
+    qpos            (sum(T_i + 1), nq) float64, optional (version 2): the simulator's
+                    positions at every frame, rows aligned with obs/features, e.g. a
+                    motion-capture clip retargeted onto the humanoid
+    qvel            (sum(T_i + 1), nv) float64, with qpos: the velocities at every frame
+
+A frame's time is its index in its episode times the environment's control interval
+(`env_id` fixes it), so the format stores no frame rate or phase.
 
 CLI:
     python -m gail_fast.demos record RUN_OR_CHECKPOINT --episodes 25 --out FILE
@@ -33,7 +40,9 @@ from pathlib import Path
 
 import numpy as np
 
-FORMAT, VERSION = "gail_fast.demos", 1
+FORMAT, VERSION = "gail_fast.demos", 2
+READABLE_VERSIONS = (1, 2)
+STATE_FIELDS = ("qpos", "qvel")  # new in version 2
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,8 @@ class Demonstrations:
     actions: np.ndarray | None = None
     rewards: np.ndarray | None = None
     features: np.ndarray | None = None
+    qpos: np.ndarray | None = None
+    qvel: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         lengths = self.episode_lengths
@@ -66,12 +77,15 @@ class Demonstrations:
             checks["actions"] = (self.actions, ntrans)
         if self.rewards is not None:
             checks["rewards"] = (self.rewards, ntrans)
-        if self.features is not None:
-            checks["features"] = (self.features, ntrans + nep)
+        if (self.qpos is None) != (self.qvel is None):
+            raise ValueError("qpos and qvel come together: a simulator state needs both")
+        for name in ("features", *STATE_FIELDS):
+            if getattr(self, name) is not None:
+                checks[name] = (getattr(self, name), ntrans + nep)
         for name, (array, rows) in checks.items():
             if array.shape[0] != rows:
                 raise ValueError(f"{name} has {array.shape[0]} rows; episode_lengths {lengths.tolist()} need {rows}")
-        for name in ("obs", "actions", "features"):
+        for name in ("obs", "actions", "features", *STATE_FIELDS):
             array = getattr(self, name)
             if array is not None and (array.ndim != 2 or not np.isfinite(array).all()):
                 raise ValueError(f"{name} must be a finite 2-D array, got shape {array.shape}")
@@ -110,6 +124,8 @@ class Demonstrations:
             cut(self.actions, t_end),
             cut(self.rewards, t_end),
             cut(self.features, o_end),
+            cut(self.qpos, o_end),
+            cut(self.qvel, o_end),
         )
 
     def transitions(self, source: str = "obs") -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -133,7 +149,7 @@ class Demonstrations:
             "terminated": self.terminated.astype(bool),
             "truncated": self.truncated.astype(bool),
         }
-        for name in ("obs", "actions", "rewards", "features"):
+        for name in ("obs", "actions", "rewards", "features", *STATE_FIELDS):
             if getattr(self, name) is not None:
                 arrays[name] = getattr(self, name)
         if self.rewards is not None:
@@ -159,8 +175,13 @@ class Demonstrations:
             raise ValueError(f"{path} is not a readable .npz demonstrations file: {e}") from e
         if str(data.get("format", "")) != FORMAT:
             raise ValueError(f"{path} is not a gail_fast demonstrations file (no format '{FORMAT}')")
-        if int(data.get("version", -1)) != VERSION:
-            raise ValueError(f"{path} has format version {data.get('version')}; this gail_fast reads {VERSION}")
+        version = int(data.get("version", -1))
+        if version not in READABLE_VERSIONS:
+            raise ValueError(
+                f"{path} has format version {data.get('version')}; this gail_fast reads {READABLE_VERSIONS}"
+            )
+        if version == 1 and set(STATE_FIELDS) & set(data):
+            raise ValueError(f"{path} is a version 1 file with qpos/qvel, which only version 2 has")
         missing = {"env_id", "source", "episode_lengths", "terminated", "truncated"} - set(data)
         if missing:
             raise ValueError(f"{path} lacks {sorted(missing)}")
@@ -177,6 +198,8 @@ class Demonstrations:
                 data.get("actions"),
                 data.get("rewards"),
                 data.get("features"),
+                data.get("qpos"),
+                data.get("qvel"),
             )
         except ValueError as e:
             raise ValueError(f"{path}: {e}") from e
@@ -238,6 +261,10 @@ def summary(demos: Demonstrations) -> str:
         lines.append(f"return:    {demos.returns.mean():.1f} ± {demos.returns.std():.1f}")
     if demos.features is not None:
         lines.append(f"features:  {demos.features.shape[1]} dims")
+    if demos.qpos is not None:
+        lines.append(f"state:     qpos {demos.qpos.shape[1]} + qvel {demos.qvel.shape[1]} dims per frame")
+    else:
+        lines.append("state:     none (no qpos/qvel)")
     return "\n".join(lines)
 
 
