@@ -145,6 +145,20 @@ class BatchVectorEnv(VectorEnv):
             infos["body_pos"] = body_pos
         return obs, reward, terminated, truncated, infos
 
+    def set_start_pool(self, qpos: np.ndarray, qvel: np.ndarray, task_state: np.ndarray, fraction: float) -> None:
+        """Episodes start from a random row of recorded states with probability `fraction`
+        (reference state initialisation): `qpos` `(npool, nq)`, `qvel` `(npool, nv)` and
+        the task's state at each row, `task_state` `(npool, core.task_nstate)` (for the
+        humanoid, `gail_fast.humanoid.start_states`). Takes effect at each simulation's
+        next reset; `start_rows` tells which row each episode began from."""
+        f64 = lambda a: np.ascontiguousarray(a, dtype=np.float64)  # noqa: E731
+        self.core.set_start_pool(f64(qpos), f64(qvel), f64(task_state), float(fraction))
+
+    @property
+    def start_rows(self) -> np.ndarray:
+        """`(num_envs,)` the start-pool row each current episode began from, -1 for none."""
+        return self.core.start_rows
+
     def get_state(self) -> tuple[np.ndarray, np.ndarray]:
         """Returns `qpos` `(num_envs, nq)` and `qvel` `(num_envs, nv)`."""
         qpos, qvel = np.empty((self.num_envs, self.core.nq)), np.empty((self.num_envs, self.core.nv))

@@ -14,8 +14,9 @@ Per iteration:
 
 What the discriminator sees (`mode`): "sa" the state-action pair (s, a); "s" the state;
 "ss" the transition (s, s'); "z" the pose features z_t, for environments whose
-observations end with them and demonstrations that carry them (motion capture). All but
-"sa" need no actions, so they imitate state-only demonstrations.
+observations end with them and demonstrations that carry them (motion capture); "zz" the
+features of a step (z_t, z_t+1), which show motion as well as pose. All but "sa" need
+no actions, so they imitate state-only demonstrations.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gail_fast import _core, envs
+from gail_fast import _core, envs, humanoid
 from gail_fast.agent import Agent, TrainingConfig, planned_steps
 from gail_fast.bc import behaviour_cloning
 from gail_fast.config import param, to_dict
@@ -39,7 +40,7 @@ from gail_fast.rollout import Batch, RolloutCollector
 from gail_fast.runs import Run, load_checkpoint, save_checkpoint
 from gail_fast.trpo import trpo_update
 
-MODES = ("sa", "s", "ss", "z")
+MODES = ("sa", "s", "ss", "z", "zz")
 REWARDS = ("gail", "logd", "logit")
 
 
@@ -51,7 +52,9 @@ class GAILConfig(TrainingConfig):
     demos: str = param("", "Demonstrations file (see gail_fast.demos).")
     num_trajectories: int = param(10, "Expert trajectories used from the file.")
     mode: str = param(
-        "sa", "What the discriminator sees: sa (state, action), s (state), ss (state, next state), z (pose features)."
+        "sa",
+        "What the discriminator sees: sa (state, action), s (state), ss (state, next state), z (pose features), "
+        "zz (pose features of a step, z_t and z_t+1).",
     )
     reward: str = param("gail", "Policy reward: gail -log(1-D), logd log D, logit log D - log(1-D).")
     disc_hidden: tuple[int, ...] = param((100, 100), "Hidden layer sizes of the discriminator.")
@@ -62,6 +65,9 @@ class GAILConfig(TrainingConfig):
     grad_penalty: float = param(0.0, "Weight of a zero-centred gradient penalty on mixed samples (0: off).")
     bc_init: bool = param(False, "Warm-start the policy by behaviour cloning.")
     bc_steps: int = param(2000, "Behaviour-cloning gradient steps of the warm start.")
+    start_fraction: float = param(
+        0.0, "Fraction of episodes that start from a recorded state of the demonstrations (their qpos/qvel)."
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -69,6 +75,8 @@ class GAILConfig(TrainingConfig):
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
         if self.reward not in REWARDS:
             raise ValueError(f"reward must be one of {REWARDS}, got {self.reward!r}")
+        if not 0.0 <= self.start_fraction <= 1.0:
+            raise ValueError(f"start_fraction must be in [0, 1], got {self.start_fraction}")
         for name in ("num_trajectories", "disc_steps"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -79,10 +87,11 @@ class GAILConfig(TrainingConfig):
 
 def expert_inputs(demos: Demonstrations, mode: str) -> np.ndarray:
     """`(n, nz)` discriminator inputs of every expert transition."""
-    if mode == "z":
+    if mode in ("z", "zz"):
         if demos.features is None:
             raise ValueError(f"the demonstrations from {demos.source} have no pose features: use mode sa, s or ss")
-        return demos.transitions("features")[0]
+        z, z_next, _ = demos.transitions("features")
+        return z if mode == "z" else np.concatenate([z, z_next], axis=1)
     s, s_next, a = demos.transitions()
     if mode == "sa":
         if a is None:
@@ -99,8 +108,9 @@ def policy_inputs(batch: Batch, mode: str, action_low: np.ndarray, action_high: 
     """
     n = batch.nstep * batch.nenv
     s = batch.obs.reshape(n, -1)
-    if mode == "z":
-        return s[:, -_core.POSE_FEATURES :]
+    if mode in ("z", "zz"):
+        z = s[:, -_core.POSE_FEATURES :]
+        return z if mode == "z" else np.concatenate([z, batch.next_obs().reshape(n, -1)[:, -_core.POSE_FEATURES :]], axis=1)
     if mode == "sa":
         a = np.clip(batch.actions.reshape(n, -1), action_low, action_high)
         return np.concatenate([s, a], axis=1)
@@ -184,6 +194,7 @@ def discriminator_step(
 CURVES = [
     "charts/episodic_return",
     "charts/episodic_length",
+    "charts/pelvis_speed",
     "charts/gail_reward",
     "disc/acc_expert",
     "disc/acc_policy",
@@ -200,13 +211,14 @@ def train_gail(cfg: GAILConfig, out: Path, resume: bool = False, progress=None) 
     demos = demos.take(cfg.num_trajectories)
     env = envs.make(cfg.env, num_envs=cfg.num_envs, num_threads=cfg.num_threads)
     nobs, nact = env.single_observation_space.shape[0], env.single_action_space.shape[0]
-    if cfg.mode == "z" and cfg.env not in envs.POSE_FEATURE_ENVS:
-        raise ValueError(f"{cfg.env} has no pose features; mode z needs one of {sorted(envs.POSE_FEATURE_ENVS)}")
-    if cfg.mode != "z" and demos.obs is None:
-        raise ValueError(f"{cfg.demos} holds pose features only (motion capture): use --mode z")
+    features = cfg.mode in ("z", "zz")
+    if features and cfg.env not in envs.POSE_FEATURE_ENVS:
+        raise ValueError(f"{cfg.env} has no pose features; mode {cfg.mode} needs one of {sorted(envs.POSE_FEATURE_ENVS)}")
+    if not features and demos.obs is None:
+        raise ValueError(f"{cfg.demos} holds pose features only (motion capture): use --mode z or zz")
     if demos.obs is not None and demos.obs.shape[1] != nobs:
         raise ValueError(f"{cfg.demos} has {demos.obs.shape[1]}-dim observations; {cfg.env} has {nobs}")
-    if demos.features is not None and cfg.mode == "z" and demos.features.shape[1] != _core.POSE_FEATURES:
+    if demos.features is not None and features and demos.features.shape[1] != _core.POSE_FEATURES:
         raise ValueError(f"{cfg.demos} has {demos.features.shape[1]} features; {cfg.env} has {_core.POSE_FEATURES}")
     if demos.actions is not None and demos.actions.shape[1] != nact:
         raise ValueError(f"{cfg.demos} has {demos.actions.shape[1]}-dim actions; {cfg.env} has {nact}")
@@ -228,6 +240,12 @@ def train_gail(cfg: GAILConfig, out: Path, resume: bool = False, progress=None) 
         if demos.actions is None:
             raise ValueError(f"--bc-init needs actions; {cfg.demos} is state-only")
         behaviour_cloning(agent.policy, demos, cfg.bc_steps, generator=agent.generator)
+    if cfg.start_fraction > 0:
+        if demos.qpos is None or cfg.env not in envs.POSE_FEATURE_ENVS:
+            raise ValueError(f"--start-fraction needs the humanoid and demonstrations with states (qpos/qvel); {cfg.demos} has none")
+        env.set_start_pool(demos.qpos, demos.qvel, humanoid.start_states(demos.qpos, demos.episode_lengths), cfg.start_fraction)
+    # Forward speed of the pelvis (m/s) from z_t's displacement term: shows early whether a humanoid moves at all.
+    speed_scale = humanoid.Kinematics(envs.FAST_ENVS[cfg.env].xml_path).scale / env.dt if features else None
     run = Run(out, {"algo": "gail", **to_dict(cfg)}, iteration if resume else None, global_step)
     collector = RolloutCollector(env, seed=cfg.seed + iteration * cfg.num_envs)
     if progress is not None:
@@ -263,6 +281,8 @@ def train_gail(cfg: GAILConfig, out: Path, resume: bool = False, progress=None) 
                 **{f"losses/{k}": v for k, v in stats.items()},
                 **disc_stats,
             }
+            if speed_scale is not None:
+                scalars["charts/pelvis_speed"] = float(batch.obs[..., -3].mean() * speed_scale)
             save_checkpoint(
                 run.checkpoint_path,
                 agent.checkpoint(

@@ -1,10 +1,10 @@
 """Motion capture command line: CMU ASF/AMC recordings, or 3D keypoints from video.
 
     python -m gail_fast.mocap convert --asf S.asf --amc M.amc [--amc M2.amc ...] \\
-        --env Humanoid21Imitation-v0 --out walk.npz
+        --env Humanoid21Imitation-v0 [--mirror] --out walk.npz
     python -m gail_fast.mocap convert --keypoints K.npy [--keypoints K2.npy ...] --fps 30 \\
         [--units mm] --env Humanoid21Imitation-v0 --out dance.npz
-    python -m gail_fast.mocap info --asf S.asf --amc M.amc
+    python -m gail_fast.mocap info --asf S.asf --amc M.amc          (with its retargeting error)
     python -m gail_fast.mocap info --keypoints K.npy --fps 30
 """
 
@@ -38,6 +38,17 @@ def info(asf: Path, amc: Path, rate: float) -> str:
     return "\n".join(lines)
 
 
+def retarget_report(solved) -> str:
+    """One line on how well a clip was retargeted onto the humanoid."""
+    e = solved.error_summary()
+    return (
+        f"retargeted:    {solved.source}: {solved.nframe} frames at {solved.rate:.2f} Hz, body scaled by "
+        f"{solved.scale:.3f}; landmark error median {100 * e['median_m']:.1f} cm, 95% {100 * e['p95_m']:.1f} cm, "
+        f"worst {100 * e['max_m']:.1f} cm ({e['worst_landmark']}, frame {e['worst_frame']}); "
+        f"lifted {100 * solved.lift.min():+.1f} to {100 * solved.lift.max():+.1f} cm onto the floor"
+    )
+
+
 def sources(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
     """ "amc" or "keypoints", after checking that the flags name exactly one kind of source."""
     amc, keypoints = bool(args.asf or args.amc), bool(args.keypoints)
@@ -53,7 +64,8 @@ def sources(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
 def main(argv: list[str] | None = None) -> None:
     from gail_fast.demos import summary
     from gail_fast.mocap import keypoints
-    from gail_fast.mocap.convert import convert
+    from gail_fast.mocap.convert import control_rate_of, convert, landmarks_from_amc
+    from gail_fast.mocap.retarget import Retargeter
 
     parser = argparse.ArgumentParser(
         prog="python -m gail_fast.mocap", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -80,19 +92,24 @@ def main(argv: list[str] | None = None) -> None:
         p.add_argument("--units", choices=sorted(keypoints.UNITS), default="mm", help="units of the keypoints")
     conv.add_argument("--env", default="Humanoid21Imitation-v0")
     conv.add_argument("--out", type=Path, required=True)
+    conv.add_argument("--mirror", action="store_true", help="add each clip mirrored left-right (doubles the data)")
     args = parser.parse_args(argv)
     source = sources(conv if args.command == "convert" else inf, args)
     try:
         if args.command == "convert":
             if source == "amc":
-                demos = convert(args.asf, args.amc, args.env, args.rate)
+                demos, solved = convert(args.asf, args.amc, args.env, args.rate, args.mirror)
             else:
-                demos = keypoints.convert_keypoints(args.keypoints, args.env, args.fps, args.units)
+                demos, solved = keypoints.convert_keypoints(args.keypoints, args.env, args.fps, args.units, args.mirror)
             demos.save(args.out)
             print(summary(demos))
+            print("\n".join(retarget_report(r) for r in solved))
             print(f"written: {args.out}")
         elif source == "amc":
             print(info(args.asf, args.amc, args.rate))
+            skeleton = parse_asf(args.asf)
+            clip = landmarks_from_amc(skeleton, parse_amc(args.amc, skeleton), args.rate)
+            print(retarget_report(Retargeter().retarget(clip, control_rate_of("Humanoid21Imitation-v0"))))
         else:
             print(keypoints.summary(args.keypoints, args.fps, args.units))
     except (MocapParseError, ValueError) as e:

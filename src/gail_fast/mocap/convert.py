@@ -1,8 +1,14 @@
-"""Motion capture to state-only demonstrations: pose features z_t at a control rate.
+"""Motion capture to state-only demonstrations for the humanoid.
 
-For each clip: forward kinematics at the recording rate, the feature points resampled
-by cubic spline to the environment's control rate, the pelvis heading from the hips,
-then the features with the same C++ kernel the simulated humanoid uses.
+For each clip: forward kinematics at the recording rate gives the landmarks
+(`gail_fast.mocap.landmarks`); retargeting (`gail_fast.mocap.retarget`) solves the
+humanoid's states at the environment's control rate; the dataset holds those states
+(`qpos`, `qvel`) and the pose features z_t of the humanoid's own kinematics at them, by
+the same C++ kernel and body points as in an episode. So every pose in a dataset is a
+pose the body can take.
+
+`raw_features` keeps the features of the recording's own points, without retargeting,
+to show how far retargeting moved them.
 """
 
 from __future__ import annotations
@@ -12,17 +18,18 @@ from pathlib import Path
 
 import numpy as np
 
-from gail_fast import _core
+from gail_fast import _core, envs, humanoid
 from gail_fast.demos import Demonstrations
 from gail_fast.mocap.asf_amc import Motion, Skeleton, parse_amc, parse_asf
 from gail_fast.mocap.kinematics import forward_kinematics
 from gail_fast.mocap.landmarks import LANDMARKS, LandmarkClip
+from gail_fast.mocap.retarget import Retargeted, Retargeter
 from gail_fast.mocap.spline import resample
 
 # CMU bone ends that mark the feature points, in the kernel's order; "root" is the pelvis.
 FEATURE_BONES = ("root", "lfoot", "rfoot", "lhand", "rhand", "head")
 HIP_BONES = ("lhipjoint", "rhipjoint")
-HISTORY = 10  # k of the pelvis displacement term
+HISTORY = humanoid.HISTORY
 
 
 def pose_features(points: np.ndarray, forward: np.ndarray, scale: float, k: int = HISTORY) -> np.ndarray:
@@ -102,8 +109,10 @@ def clip_from_points(pos: np.ndarray, rate: float, control_rate: float, scale: f
     return Clip(points, forward, pose_features(points, forward, scale), control_rate)
 
 
-def convert_clip(skeleton: Skeleton, motion: Motion, rate: float, control_rate: float) -> Clip:
-    """Pose features of a parsed clip recorded at `rate` Hz, resampled to `control_rate` Hz."""
+def raw_features(skeleton: Skeleton, motion: Motion, rate: float, control_rate: float) -> Clip:
+    """Pose features of a parsed clip's own points (root, foot and hand bone ends, head),
+    recorded at `rate` Hz, resampled to `control_rate` Hz: the recording as it is, before
+    retargeting."""
     indices = _bone_indices(skeleton, FEATURE_BONES + HIP_BONES)
     if motion.nframe < 2:
         raise ValueError(f"{motion.path} has {motion.nframe} frame(s); a clip needs at least 2")
@@ -111,33 +120,44 @@ def convert_clip(skeleton: Skeleton, motion: Motion, rate: float, control_rate: 
     return clip_from_points(pos, rate, control_rate, standing_height(skeleton))
 
 
-def features_dataset(env_id: str, source: str, clips: list[Clip]) -> Demonstrations:
-    """A state-only dataset of pose features, one episode per clip."""
+def retargeted_dataset(env_id: str, source: str, clips: list[LandmarkClip], mirror: bool = False):
+    """A state-only dataset for `env_id`, one episode per clip (and per mirrored clip
+    with `mirror`): retargeted states and the humanoid's pose features at them.
+    Returns the dataset and the `Retargeted` clips."""
+    control_rate = control_rate_of(env_id)
+    if mirror:
+        clips = [c for clip in clips for c in (clip, clip.mirrored())]
+    kinematics = humanoid.Kinematics(envs.FAST_ENVS[env_id].xml_path)
+    retargeter = Retargeter(kinematics)
+    solved = [retargeter.retarget(clip, control_rate) for clip in clips]
     return Demonstrations(
         env_id=env_id,
-        source=source,
-        episode_lengths=np.array([len(c.features) - 1 for c in clips], dtype=np.int64),
+        source=source + (" and mirrored" if mirror else ""),
+        episode_lengths=np.array([r.nframe - 1 for r in solved], dtype=np.int64),
         obs=None,
-        terminated=np.zeros(len(clips), dtype=bool),
-        truncated=np.ones(len(clips), dtype=bool),
-        features=np.concatenate([c.features for c in clips]),
-    )
+        terminated=np.zeros(len(solved), dtype=bool),
+        truncated=np.ones(len(solved), dtype=bool),
+        features=np.concatenate([kinematics.features(r.qpos) for r in solved]),
+        qpos=np.concatenate([r.qpos for r in solved]),
+        qvel=np.concatenate([r.qvel for r in solved]),
+    ), solved
 
 
 def control_rate_of(env_id: str) -> float:
     """The control rate (Hz) of an environment with pose features; ValueError otherwise."""
-    from gail_fast import envs
-
     if env_id not in envs.POSE_FEATURE_ENVS:
         raise ValueError(f"{env_id} has no pose features; use one of {sorted(envs.POSE_FEATURE_ENVS)}")
     return 1.0 / envs.make(env_id).dt
 
 
-def convert(asf: str | Path, amcs: list[str | Path], env_id: str, rate: float = 120.0) -> Demonstrations:
-    """A state-only dataset of pose features for `env_id`, one episode per AMC clip."""
-    control_rate = control_rate_of(env_id)
-    if rate <= 0:
+def convert(
+    asf: str | Path, amcs: list[str | Path], env_id: str, rate: float = 120.0, mirror: bool = False
+) -> tuple[Demonstrations, list[Retargeted]]:
+    """A retargeted state-only dataset for `env_id`, one episode per AMC clip (see
+    `retargeted_dataset`), and the retargeted clips."""
+    control_rate_of(env_id)
+    if not rate > 0:
         raise ValueError(f"rate must be positive, got {rate}")
     skeleton = parse_asf(asf)
-    clips = [convert_clip(skeleton, parse_amc(amc, skeleton), rate, control_rate) for amc in amcs]
-    return features_dataset(env_id, f"{Path(asf).name}: " + ", ".join(Path(a).name for a in amcs), clips)
+    clips = [landmarks_from_amc(skeleton, parse_amc(amc, skeleton), rate) for amc in amcs]
+    return retargeted_dataset(env_id, f"{Path(asf).name}: " + ", ".join(Path(a).name for a in amcs), clips, mirror)

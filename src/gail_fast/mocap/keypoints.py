@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from gail_fast.demos import Demonstrations
-from gail_fast.mocap.convert import Clip, clip_from_points, control_rate_of, features_dataset
+from gail_fast.mocap.convert import Clip, clip_from_points, control_rate_of, retargeted_dataset
+from gail_fast.mocap.landmarks import LANDMARKS, LandmarkClip
 
 H36M_JOINTS = (
     "pelvis",
@@ -45,6 +46,24 @@ H36M_JOINTS = (
 # The kernel's six feature points, then the left and right hip.
 FEATURE_JOINTS = ("pelvis", "left_ankle", "right_ankle", "left_wrist", "right_wrist", "head", "left_hip", "right_hip")
 UNITS = {"mm": 1e-3, "m": 1.0}
+# The Human3.6M joint of each landmark; the 17 joints have no toes, and the "neck" joint
+# sits at the nose, the nearest of them to the base of the skull.
+H36M_LANDMARKS = {
+    "left_hip": "left_hip",
+    "right_hip": "right_hip",
+    "left_knee": "left_knee",
+    "right_knee": "right_knee",
+    "left_ankle": "left_ankle",
+    "right_ankle": "right_ankle",
+    "left_shoulder": "left_shoulder",
+    "right_shoulder": "right_shoulder",
+    "left_elbow": "left_elbow",
+    "right_elbow": "right_elbow",
+    "left_wrist": "left_wrist",
+    "right_wrist": "right_wrist",
+    "neck": "neck",
+    "head": "head",
+}
 ANKLE_HEIGHT = 0.039  # of stature
 
 
@@ -95,11 +114,25 @@ def keypoints_clip(keypoints: np.ndarray, fps: float, control_rate: float) -> Cl
     return clip_from_points(pos, fps, control_rate, stature(keypoints))
 
 
-def convert_keypoints(paths: list[str | Path], env_id: str, fps: float, units: str = "mm") -> Demonstrations:
-    """A state-only dataset of pose features for `env_id`, one episode per keypoint file."""
-    control_rate = control_rate_of(env_id)
-    clips = [keypoints_clip(load_keypoints(p, units), fps, control_rate) for p in paths]
-    return features_dataset(env_id, "keypoints: " + ", ".join(Path(p).name for p in paths), clips)
+def landmarks_from_keypoints(keypoints: np.ndarray, fps: float, source: str) -> LandmarkClip:
+    """The landmarks of keypoints `(nframe, 17, 3)` in metres at `fps` (NaN for the toes)."""
+    if not fps > 0:
+        raise ValueError(f"fps must be positive, got {fps}")
+    pos = np.full((len(keypoints), len(LANDMARKS), 3), np.nan)
+    for i, name in enumerate(LANDMARKS):
+        if name in H36M_LANDMARKS:
+            pos[:, i] = keypoints[:, H36M_JOINTS.index(H36M_LANDMARKS[name])]
+    return LandmarkClip(pos, fps, source)
+
+
+def convert_keypoints(
+    paths: list[str | Path], env_id: str, fps: float, units: str = "mm", mirror: bool = False
+) -> tuple[Demonstrations, list]:
+    """A retargeted state-only dataset for `env_id`, one episode per keypoint file, and
+    the retargeted clips (see `gail_fast.mocap.convert.retargeted_dataset`)."""
+    control_rate_of(env_id)
+    clips = [landmarks_from_keypoints(load_keypoints(p, units), fps, Path(p).name) for p in paths]
+    return retargeted_dataset(env_id, "keypoints: " + ", ".join(Path(p).name for p in paths), clips, mirror)
 
 
 def summary(path: str | Path, fps: float, units: str = "mm") -> str:
