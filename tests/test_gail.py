@@ -263,7 +263,7 @@ def test_gail_from_motion_capture_features(mocap_dir, tmp_path):
     from gail_fast.mocap.convert import convert
 
     cmu = mocap_dir / "cmu"
-    convert(cmu / "02.asf", [cmu / "02_01.amc", cmu / "02_02.amc"], "Humanoid21Imitation-v0").save(
+    convert(cmu / "02.asf", [cmu / "02_01.amc", cmu / "02_02.amc"], "Humanoid21Imitation-v0")[0].save(
         tmp_path / "walk.npz"
     )
     train.main(
@@ -299,7 +299,7 @@ def test_feature_only_demonstrations_need_mode_z(mocap_dir, tmp_path, capsys):
     from gail_fast.mocap.convert import convert
 
     cmu = mocap_dir / "cmu"
-    convert(cmu / "02.asf", [cmu / "02_01.amc"], "Humanoid21Imitation-v0").save(tmp_path / "walk.npz")
+    convert(cmu / "02.asf", [cmu / "02_01.amc"], "Humanoid21Imitation-v0")[0].save(tmp_path / "walk.npz")
     with pytest.raises(SystemExit):
         train.main(
             [

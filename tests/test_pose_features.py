@@ -129,7 +129,7 @@ def test_pd_humanoid_holds_its_weight():
     ],
 )
 def test_every_clip_converts(mocap_dir, asf, amc):
-    d = convert(mocap_dir / "cmu" / asf, [mocap_dir / "cmu" / amc], "Humanoid21Imitation-v0")
+    d, _ = convert(mocap_dir / "cmu" / asf, [mocap_dir / "cmu" / amc], "Humanoid21Imitation-v0")
     n_src = sum(1 for line in (mocap_dir / "cmu" / amc).read_text().splitlines() if line.strip().isdigit())
     duration = (n_src - 1) / 120.0
     assert d.episode_lengths[0] == int(duration / 0.015 + 1e-9)  # resampled to the 0.015 s control step
@@ -140,7 +140,7 @@ def test_every_clip_converts(mocap_dir, asf, amc):
 
 
 def test_walk_features_move_forward(mocap_dir):
-    d = convert(mocap_dir / "cmu" / "02.asf", [mocap_dir / "cmu" / "02_01.amc"], "Humanoid21Imitation-v0")
+    d, _ = convert(mocap_dir / "cmu" / "02.asf", [mocap_dir / "cmu" / "02_01.amc"], "Humanoid21Imitation-v0")
     forward, lateral = d.features[HISTORY:, 15], d.features[HISTORY:, 16]
     # walking moves the pelvis forward in its own heading frame, hardly sideways
     assert (forward > 0).mean() > 0.95 and np.abs(lateral).mean() < 0.3 * forward.mean()

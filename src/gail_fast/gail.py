@@ -110,7 +110,11 @@ def policy_inputs(batch: Batch, mode: str, action_low: np.ndarray, action_high: 
     s = batch.obs.reshape(n, -1)
     if mode in ("z", "zz"):
         z = s[:, -_core.POSE_FEATURES :]
-        return z if mode == "z" else np.concatenate([z, batch.next_obs().reshape(n, -1)[:, -_core.POSE_FEATURES :]], axis=1)
+        return (
+            z
+            if mode == "z"
+            else np.concatenate([z, batch.next_obs().reshape(n, -1)[:, -_core.POSE_FEATURES :]], axis=1)
+        )
     if mode == "sa":
         a = np.clip(batch.actions.reshape(n, -1), action_low, action_high)
         return np.concatenate([s, a], axis=1)
@@ -213,7 +217,9 @@ def train_gail(cfg: GAILConfig, out: Path, resume: bool = False, progress=None) 
     nobs, nact = env.single_observation_space.shape[0], env.single_action_space.shape[0]
     features = cfg.mode in ("z", "zz")
     if features and cfg.env not in envs.POSE_FEATURE_ENVS:
-        raise ValueError(f"{cfg.env} has no pose features; mode {cfg.mode} needs one of {sorted(envs.POSE_FEATURE_ENVS)}")
+        raise ValueError(
+            f"{cfg.env} has no pose features; mode {cfg.mode} needs one of {sorted(envs.POSE_FEATURE_ENVS)}"
+        )
     if not features and demos.obs is None:
         raise ValueError(f"{cfg.demos} holds pose features only (motion capture): use --mode z or zz")
     if demos.obs is not None and demos.obs.shape[1] != nobs:
@@ -242,8 +248,12 @@ def train_gail(cfg: GAILConfig, out: Path, resume: bool = False, progress=None) 
         behaviour_cloning(agent.policy, demos, cfg.bc_steps, generator=agent.generator)
     if cfg.start_fraction > 0:
         if demos.qpos is None or cfg.env not in envs.POSE_FEATURE_ENVS:
-            raise ValueError(f"--start-fraction needs the humanoid and demonstrations with states (qpos/qvel); {cfg.demos} has none")
-        env.set_start_pool(demos.qpos, demos.qvel, humanoid.start_states(demos.qpos, demos.episode_lengths), cfg.start_fraction)
+            raise ValueError(
+                f"--start-fraction needs the humanoid and demonstrations with states (qpos/qvel); {cfg.demos} has none"
+            )
+        env.set_start_pool(
+            demos.qpos, demos.qvel, humanoid.start_states(demos.qpos, demos.episode_lengths), cfg.start_fraction
+        )
     # Forward speed of the pelvis (m/s) from z_t's displacement term: shows early whether a humanoid moves at all.
     speed_scale = humanoid.Kinematics(envs.FAST_ENVS[cfg.env].xml_path).scale / env.dt if features else None
     run = Run(out, {"algo": "gail", **to_dict(cfg)}, iteration if resume else None, global_step)

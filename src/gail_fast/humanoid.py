@@ -21,9 +21,11 @@ HISTORY: int = _core.HUMANOID_HISTORY
 """k of the pose features' pelvis displacement term."""
 FEATURE_SITES: tuple[str, ...] = tuple(_core.HUMANOID_FEATURE_SITES)
 """The sites whose positions give the pose features, pelvis first."""
-FEATURE_NAMES: tuple[str, ...] = tuple(
-    f"{site}_{axis}" for site in FEATURE_SITES[1:] for axis in "xyz"
-) + ("pelvis_step_x", "pelvis_step_y", "pelvis_step_z")
+FEATURE_NAMES: tuple[str, ...] = tuple(f"{site}_{axis}" for site in FEATURE_SITES[1:] for axis in "xyz") + (
+    "pelvis_step_x",
+    "pelvis_step_y",
+    "pelvis_step_z",
+)
 """z_t's components: each end effector relative to the pelvis, then the pelvis's mean
 displacement per step over the last `HISTORY` steps; heading frame, in body heights."""
 assert len(FEATURE_NAMES) == _core.POSE_FEATURES
@@ -128,7 +130,7 @@ def start_states(qpos: np.ndarray, episode_lengths: np.ndarray) -> np.ndarray:
     return state
 
 
-def foot_contact_and_slide(kin: Kinematics, qpos: np.ndarray, dt: float, contact_height: float = 0.02):
+def foot_contact_and_slide(kin: Kinematics, qpos: np.ndarray, dt: float, contact_height: float = 0.005):
     """Per frame and foot `(nframe - 1, 2)`: whether the foot is on the floor (its lowest
     point within `contact_height` of it, at both ends of the step) and how fast the point
     of the sole lowest at the step's start moves over the ground (m/s). Following one

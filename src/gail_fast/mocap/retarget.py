@@ -6,7 +6,7 @@ scaled to the humanoid's leg length, has them: damped least squares (Levenberg-M
 on MuJoCo's own point Jacobians, within the joint limits, warm-started from the previous
 frame and pulled weakly towards it and towards the standing pose, which settles the
 angles the landmarks leave free (the feet's roll, the abdomen's twist). Then the body is
-lifted so that no foot goes below the floor and the feet touch it where the clip's did,
+lifted so that a planted foot stands on the floor and no foot goes below it,
 and `qvel` is the derivative of a cubic spline through the solved frames (the free
 joint's angular velocity in the pelvis frame, as MuJoCo's `qvel` has it).
 """
@@ -25,6 +25,18 @@ from gail_fast.mocap.spline import cubic_spline, resample
 # Landmark weights: the legs and the pelvis set the gait; the head and the neck are the
 # least alike between a recording and the model (no neck joint here).
 WEIGHTS = {name: 0.5 if name in ("neck", "head") else 1.0 for name in LANDMARKS}
+# A foot point is planted while it is within PLANT_HEIGHT of its low (5th percentile) and slower than
+# PLANT_SPEED; recordings let planted feet drift (marker noise, skin motion), and that
+# drift would teach sliding, so a planted point's target is held still.
+PLANT_HEIGHT = 0.03  # m
+PLANT_SPEED = 0.4  # m/s
+BLEND = 4  # frames over which a hold fades in and out
+PLANTED_WEIGHT = 5.0  # a planted foot point outweighs the others: where it stands matters most
+# A planted foot stands flat: its sole's two sides at one height (m of height difference,
+# weighted like a landmark). The landmarks (ankle and ball) leave the foot's roll free.
+FLAT_WEIGHT = 5.0
+SOLE_SIDES = ((0.05, 0.04, -0.07), (0.05, -0.04, -0.07))  # points on the sole, in the foot's frame
+FOOT_POINTS = ("left_toe", "right_toe", "left_ankle", "right_ankle")
 SMOOTHNESS = 0.05  # pull towards the previous frame's angles (m of landmark error per rad)
 NOMINAL = 0.02  # pull towards the standing pose (m per rad)
 
@@ -38,6 +50,7 @@ class Retargeted:
     rate: float
     error: np.ndarray  # (nframe, NLANDMARK) landmark distance (m) after the solve, NaN where absent
     lift: np.ndarray  # (nframe,) how far the body was raised to put the feet on the floor (m)
+    support: np.ndarray  # (nframe,) bool: the clip has a foot planted
     scale: float  # humanoid leg length / clip leg length
     source: str
 
@@ -59,11 +72,44 @@ class Retargeted:
         }
 
 
+def hold_planted_feet(target: np.ndarray, present: np.ndarray, rate: float) -> np.ndarray:
+    """`target` `(nframe, NLANDMARK, 3)` with each planted foot point held at its mean
+    ground position over the stretch it is planted, the hold fading in and out over
+    BLEND frames; returns the planted mask `(nframe, NLANDMARK)`."""
+    planted = np.zeros(target.shape[:2], dtype=bool)
+    n = len(target)
+    for name in FOOT_POINTS:
+        i = LANDMARKS.index(name)
+        if not present[i]:
+            continue
+        x = target[:, i]
+        speed = np.linalg.norm(np.gradient(x[:, :2], axis=0), axis=1) * rate
+        on = (x[:, 2] < np.percentile(x[:, 2], 5) + PLANT_HEIGHT) & (speed < PLANT_SPEED)
+        offset = np.zeros((n, 2))
+        weight = np.zeros(n)
+        edges = np.flatnonzero(np.diff(np.r_[0, on.astype(int), 0]))
+        for start, stop in zip(edges[::2], edges[1::2]):
+            if stop - start < 3:
+                continue
+            planted[start:stop, i] = True
+            hold = x[start:stop, :2].mean(axis=0)
+            offset[start:stop] = hold - x[start:stop, :2]
+            weight[start:stop] = 1
+            for k in range(1, BLEND + 1):  # fade: the edge's offset, shrinking
+                fade = 1 - k / (BLEND + 1)
+                for t, edge in ((start - k, start), (stop - 1 + k, stop - 1)):
+                    if 0 <= t < n and fade > weight[t]:
+                        offset[t], weight[t] = fade * offset[edge], fade
+        x[:, :2] += offset
+    return planted
+
+
 def leg_length(clip: LandmarkClip) -> float:
     """Median hip-knee-ankle length of the clip's legs (m)."""
     p = {n: clip.positions[:, i] for i, n in enumerate(LANDMARKS)}
     lengths = [
-        np.linalg.norm(p[f"{s}_hip"] - p[f"{s}_knee"], axis=1) + np.linalg.norm(p[f"{s}_knee"] - p[f"{s}_ankle"], axis=1)
+        np.linalg.norm(p[f"{s}_hip"] - p[f"{s}_knee"], axis=1)
+        + np.linalg.norm(p[f"{s}_knee"] - p[f"{s}_ankle"], axis=1)
         for s in ("left", "right")
     ]
     return float(np.median(np.concatenate(lengths)))
@@ -76,10 +122,13 @@ class Retargeter:
         self.kin = kinematics or humanoid.Kinematics()
         m = self.kin.model
         self.m, self.d = m, mujoco.MjData(m)
-        self.bodies = np.array([mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_BODY, humanoid.LANDMARK_POINTS[n][0]) for n in LANDMARKS])
+        self.bodies = np.array(
+            [mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_BODY, humanoid.LANDMARK_POINTS[n][0]) for n in LANDMARKS]
+        )
         if (self.bodies < 0).any():
             raise ValueError("the humanoid model lacks a body that a landmark sits on")
         self.local = np.array([humanoid.LANDMARK_POINTS[n][1] for n in LANDMARKS])
+        self.feet = np.array([mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_BODY, f) for f in humanoid.FOOT_GEOMS])
         # Hinge limits, in qpos order after the free joint (7 numbers) and in qvel order
         # after its 6: the same joints, one number each.
         hinge = np.arange(1, m.njnt)
@@ -111,17 +160,33 @@ class Retargeter:
         q[3:7] = [np.cos(yaw / 2), 0, 0, np.sin(yaw / 2)]
         return q
 
-    def _cost(self, q: np.ndarray, target: np.ndarray, w: np.ndarray, prior_w: np.ndarray, prior_to: np.ndarray):
+    def _sole_sides(self) -> np.ndarray:
+        """`(2 feet, 2 sides, 3)` world positions of the soles' sides (kinematics in self.d)."""
+        d = self.d
+        rot = d.xmat[self.feet].reshape(-1, 3, 3)
+        return d.xpos[self.feet][:, None] + np.einsum("fij,sj->fsi", rot, np.array(SOLE_SIDES))
+
+    def _cost(self, q, target, w, flat, prior_w, prior_to):
         p = self.points(q)
         r = (p - target).ravel()
-        return float(w @ r**2 + prior_w @ (q[7:] - prior_to) ** 2), p, r
+        sides = self._sole_sides()
+        tilt = sides[:, 0, 2] - sides[:, 1, 2]  # per foot: how far its sole leans sideways
+        cost = w @ r**2 + flat @ tilt**2 + prior_w @ (q[7:] - prior_to) ** 2
+        return float(cost), p, r, sides, tilt
 
     def solve_frame(
-        self, target: np.ndarray, weight: np.ndarray, q: np.ndarray, previous: np.ndarray | None, iterations: int,
+        self,
+        target: np.ndarray,
+        weight: np.ndarray,
+        q: np.ndarray,
+        previous: np.ndarray | None,
+        iterations: int,
         free: bool = True,
+        flat: np.ndarray | None = None,
     ) -> np.ndarray:
         """Levenberg-Marquardt from `q` towards landmark `target` `(NLANDMARK, 3)`; with
-        `free=False` the hinges stay where they are and only the pelvis moves."""
+        `free=False` the hinges stay where they are and only the pelvis moves; `flat`
+        (2,) weighs each foot's sole towards level (0 leaves it free)."""
         m, d = self.m, self.d
         nv = m.nv
         jacp = np.zeros((3, nv))
@@ -131,10 +196,13 @@ class Retargeter:
         a, b = NOMINAL**2, (SMOOTHNESS**2 if previous is not None else 0.0)
         prior_w = np.full(nv - 6, a + b)
         prior_to = self.nominal if previous is None else (a * self.nominal + b * previous[7:]) / (a + b)
+        flat = np.zeros(2) if flat is None else flat
         q = q.copy()
-        cost, p, r = self._cost(q, target, w, prior_w, prior_to)
+        cost, p, r, sides, tilt = self._cost(q, target, w, flat, prior_w, prior_to)
         mu = 1e-3
+        w3 = w
         for _ in range(iterations):
+            w = w3
             mujoco.mj_comPos(m, d)  # d holds q's kinematics from the last _cost
             jac = np.zeros((3 * len(p), nv))
             for k in np.flatnonzero(weight):
@@ -142,6 +210,16 @@ class Retargeter:
                 jac[3 * k : 3 * k + 3] = jacp
             if not free:
                 jac[:, 6:] = 0
+            for f in np.flatnonzero(flat):  # the sole's tilt: one more residual per flat foot
+                mujoco.mj_jac(m, d, jacp, None, sides[f, 0], self.feet[f])
+                row = jacp[2].copy()
+                mujoco.mj_jac(m, d, jacp, None, sides[f, 1], self.feet[f])
+                row -= jacp[2]
+                if not free:
+                    row[6:] = 0
+                jac = np.vstack([jac, row])
+                r = np.append(r, tilt[f])
+                w = np.append(w, flat[f])
             jw = jac * w[:, None]
             grad = jw.T @ r
             grad[6:] += prior_w * (q[7:] - prior_to)
@@ -155,9 +233,17 @@ class Retargeter:
                 trial = q.copy()
                 mujoco.mj_integratePos(m, trial, dq, 1.0)
                 trial[7:] = np.clip(trial[7:], self.lo, self.hi)
-                new_cost, new_p, new_r = self._cost(trial, target, w, prior_w, prior_to)
+                new_cost, new_p, new_r, new_sides, new_tilt = self._cost(trial, target, w3, flat, prior_w, prior_to)
                 if new_cost < cost:
-                    q, cost, p, r, mu = trial, new_cost, new_p, new_r, max(mu / 3, 1e-7)
+                    q, cost, p, r, sides, tilt, mu = (
+                        trial,
+                        new_cost,
+                        new_p,
+                        new_r,
+                        new_sides,
+                        new_tilt,
+                        max(mu / 3, 1e-7),
+                    )
                     break
                 mu *= 4
                 if mu > 1e6:
@@ -172,28 +258,39 @@ class Retargeter:
         scale = self.leg / leg_length(clip)
         present = clip.present
         filled = np.where(present[None, :, None], clip.positions, 0.0)
-        target = resample(filled.reshape(clip.nframe, -1) * scale, clip.rate, control_rate).reshape(-1, len(LANDMARKS), 3)
-        weight = np.array([WEIGHTS[n] for n in LANDMARKS]) * present
+        target = resample(filled.reshape(clip.nframe, -1) * scale, clip.rate, control_rate).reshape(
+            -1, len(LANDMARKS), 3
+        )
+        planted = hold_planted_feet(target, present, control_rate)
+        weight = np.array([WEIGHTS[n] for n in LANDMARKS]) * present * np.where(planted, PLANTED_WEIGHT, 1.0)
         qpos = np.empty((len(target), self.m.nq))
         # The first frame from a standing pose: the pelvis alone first, so that the limbs
         # do not bend to make up for a pelvis that faces or leans the wrong way.
-        q = self.solve_frame(target[0], weight, self._initial(target[0]), None, iterations=100, free=False)
-        q, previous = self.solve_frame(target[0], weight, q, None, iterations=200), None
+        q = self.solve_frame(target[0], weight[0], self._initial(target[0]), None, iterations=100, free=False)
+        q, previous = self.solve_frame(target[0], weight[0], q, None, iterations=200), None
+        feet = [[LANDMARKS.index(f"{side}_{point}") for point in ("toe", "ankle")] for side in ("left", "right")]
+        flat = FLAT_WEIGHT * np.stack([planted[:, f].any(axis=1) for f in feet], axis=1)
         for t in range(len(target)):
-            q = self.solve_frame(target[t], weight, q, previous, iterations=30)
+            q = self.solve_frame(target[t], weight[t], q, previous, iterations=30, flat=flat[t])
             qpos[t] = previous = q
         error = np.array([np.linalg.norm(self.points(q) - x, axis=1) for q, x in zip(qpos, target)])
         error[:, ~present] = np.nan
-        lift = self._put_on_floor(qpos)
+        support = planted[:, [LANDMARKS.index(n) for n in FOOT_POINTS]].any(axis=1)
+        lift = self._put_on_floor(qpos, support)
         qvel = spline_velocities(qpos, control_rate)
-        return Retargeted(qpos, qvel, control_rate, error, lift, scale, clip.source)
+        return Retargeted(qpos, qvel, control_rate, error, lift, support, scale, clip.source)
 
-    def _put_on_floor(self, qpos: np.ndarray) -> np.ndarray:
-        """Raises the body so that the feet touch the floor where the clip's feet did: by
-        a constant that sets the typical lowest foot point on the floor, and more in the
-        frames where a foot would otherwise go below it. Returns the lift per frame."""
+    def _put_on_floor(self, qpos: np.ndarray, support: np.ndarray) -> np.ndarray:
+        """Moves the body up or down so that the lowest foot touches the floor in the
+        frames where the clip has a foot planted (`support`), by amounts interpolated in
+        time between them (a flight phase stays in the air), and never lets a foot go
+        below the floor. Returns the lift per frame (m)."""
         low = self.kin.lowest_foot_point(qpos).min(axis=1)
-        lift = np.maximum(-np.median(low), -low)
+        frames = np.arange(len(qpos))
+        lift = (
+            np.interp(frames, frames[support], -low[support]) if support.any() else np.full(len(low), -np.median(low))
+        )
+        lift = np.maximum(lift, -low)
         qpos[:, 2] += lift
         return lift
 
