@@ -44,10 +44,11 @@ def test_real_clip_converts_to_plausible_features(clip_path, keypoints):
 
 
 def test_facing_direction_points_where_the_nose_does(keypoints):
-    # forward = left x up, from the hips: the neck/nose joint should lie ahead of the pelvis.
-    left = joint(keypoints, "left_hip") - joint(keypoints, "right_hip")
-    forward = np.stack([left[:, 1], -left[:, 0]], 1)
-    ahead = ((joint(keypoints, "neck") - joint(keypoints, "pelvis"))[:, :2] * forward).sum(1)
+    # The library's facing direction (from the hips), at the clip's own frame rate so that
+    # its frames are the keypoints' frames: the neck should lie ahead of the pelvis.
+    clip = keypoints_clip(keypoints, FPS, FPS)
+    assert len(clip.forward) == len(keypoints)
+    ahead = ((joint(keypoints, "neck") - joint(keypoints, "pelvis"))[:, :2] * clip.forward).sum(1)
     assert (ahead > 0).mean() > 0.8
 
 
