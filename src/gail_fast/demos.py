@@ -428,7 +428,7 @@ def record(
 
     if episodes < 1:
         raise ValueError(f"episodes must be >= 1, got {episodes}")
-    policy, env_id, _ = load_policy(path)
+    policy, env_id, _ = load_policy(path, check_env=True)
     num_envs = num_envs or min(episodes, 16)
     env = envs.make(env_id, num_envs=num_envs)
     collector = RolloutCollector(env, seed=seed)
