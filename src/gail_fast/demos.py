@@ -289,8 +289,8 @@ def read_npy_header(f, where: str) -> tuple[np.dtype, tuple[int, ...], bool]:
             shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
         else:
             raise ValueError(f".npy format version {version[0]}.{version[1]} is not read here")
-    except READ_ERRORS as e:
-        raise ValueError(f"{where}: not a .npy array ({e})") from None
+    except Exception as e:  # numpy's header parser raises ValueError, SyntaxError, TokenError, ...
+        raise ValueError(f"{where}: not a .npy array ({type(e).__name__}: {e})") from None
     if dtype.hasobject:
         raise ValueError(f"{where}: holds Python objects (a pickle), which are never loaded")
     if dtype.names is not None or dtype.subdtype is not None:
