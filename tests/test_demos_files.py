@@ -111,7 +111,7 @@ def test_empty_file_and_folder(tmp_path):
     (tmp_path / "empty.npz").write_bytes(b"")
     refused(tmp_path / "empty.npz", "not a zip archive")
     (tmp_path / "folder.npz").mkdir()
-    refused(tmp_path / "folder.npz", "not a zip archive")
+    refused(tmp_path / "folder.npz", "is a folder, not a demonstrations file")
 
 
 def test_header_claiming_745_gib(tmp_path):

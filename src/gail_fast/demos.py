@@ -325,10 +325,14 @@ def read_npz(path: Path, max_bytes: int, env_id: str | None = None) -> tuple[dic
     def bad(problem: str) -> ValueError:
         return ValueError(f"{path} is not a readable .npz demonstrations file: {problem}")
 
-    head = b""
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder, not a demonstrations file")
     try:
         with open(path, "rb") as f:
             head = f.read(len(NPY_MAGIC))
+    except OSError as e:
+        raise ValueError(f"{path} cannot be read: {e.strerror or e}") from None
+    try:
         archive = zipfile.ZipFile(path)
     except READ_ERRORS as e:
         if head == NPY_MAGIC:

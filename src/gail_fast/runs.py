@@ -89,8 +89,11 @@ def _archive_problem(path: Path) -> str | None:
     """
     import zipfile
 
-    with open(path, "rb") as f:
-        head = f.read(4)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError as e:
+        return f"it cannot be read ({e.strerror or e})"
     if head != b"PK\x03\x04":
         what = "an empty file" if not head else "random bytes, a legacy torch file or another format"
         return f"not a zip archive as torch.save writes ({what})"
