@@ -20,7 +20,9 @@ class MujocoBatchPipeline:
     Covers Hopper-v5 and Humanoid-v5: the same observation, reward, termination, time
     limit and reset noise as the C++ tasks, vectorised over simulations. `Batch.step`
     does not run `mj_rnePostConstraint`, so Humanoid's contact forces stay zero here:
-    that work is skipped, in the peer's favour.
+    that work is skipped, in the peer's favour. `tests/test_benchmark_peers.py` checks that,
+    from the same states and actions, its observations, rewards, terminations and
+    truncations are ours (contact forces and the contact cost aside).
     """
 
     def __init__(self, env_id: str, nenv: int, nthread: int, seed: int = 0) -> None:

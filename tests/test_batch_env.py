@@ -261,7 +261,12 @@ def resident_bytes():
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads /proc/self/statm")
-def test_1024_humanoids_fit_in_1_gb():
+def test_1024_humanoids_grow_the_process_by_under_50_mb():
+    """The README's figure is 0.02 GB (one mjData per simulation took 0.23 GB): each
+    simulation costs a state row and its share of the output buffers, about 10 KB."""
+    warm = envs.make("Humanoid-v5", num_envs=1, num_threads=2)  # the model, libraries, first-use caches
+    warm.reset(seed=0)
+    warm.step(np.zeros((1, 17)))
     before = resident_bytes()
     env = envs.make("Humanoid-v5", num_envs=1024, num_threads=2)
     env.reset(seed=0)
@@ -269,4 +274,4 @@ def test_1024_humanoids_fit_in_1_gb():
     for _ in range(3):
         env.step(rng.uniform(-0.4, 0.4, (1024, 17)))
     grown = resident_bytes() - before
-    assert grown < 1e9, f"1024 Humanoid-v5 simulations take {grown / 1e6:.0f} MB"
+    assert grown < 50e6, f"1024 Humanoid-v5 simulations take {grown / 1e6:.0f} MB"

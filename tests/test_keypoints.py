@@ -1,5 +1,8 @@
 """3D keypoints from video (the shipped video3d_h36m clip) to pose features."""
 
+import io
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -57,10 +60,11 @@ def test_real_clip_converts_to_plausible_features(short_dataset, keypoints):
 
 
 def test_facing_direction_points_where_the_nose_does(keypoints):
-    # forward = left x up, from the hips: the neck/nose joint should lie ahead of the pelvis.
-    left = joint(keypoints, "left_hip") - joint(keypoints, "right_hip")
-    forward = np.stack([left[:, 1], -left[:, 0]], 1)
-    ahead = ((joint(keypoints, "neck") - joint(keypoints, "pelvis"))[:, :2] * forward).sum(1)
+    # The library's facing direction (from the hips), at the clip's own frame rate so that
+    # its frames are the keypoints' frames: the neck should lie ahead of the pelvis.
+    clip = keypoints_clip(keypoints, FPS, FPS)
+    assert len(clip.forward) == len(keypoints)
+    ahead = ((joint(keypoints, "neck") - joint(keypoints, "pelvis"))[:, :2] * clip.forward).sum(1)
     assert (ahead > 0).mean() > 0.8
 
 
@@ -115,6 +119,57 @@ def test_non_finite_frames_are_named(keypoints, tmp_path):
     np.save(tmp_path / "nan.npy", bad)
     with pytest.raises(ValueError, match=r"nan.npy: non-finite keypoints in frames \[7\]"):
         load_keypoints(tmp_path / "nan.npy", units="m")
+
+
+def npy_header(shape, descr="<f8") -> bytes:
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": descr, "fortran_order": False, "shape": shape})
+    return buf.getvalue()
+
+
+def test_header_claiming_more_than_the_file_holds(tmp_path):
+    """A 14 KB file whose header claims 10^8 frames (about 380 GiB): refused from the header."""
+    (tmp_path / "liar.npy").write_bytes(npy_header((10**8, 17, 3)) + bytes(14_000))
+    tracemalloc.start()
+    with pytest.raises(ValueError, match=r"liar.npy: its header claims shape \(100000000, 17, 3\)"):
+        load_keypoints(tmp_path / "liar.npy")
+    assert tracemalloc.get_traced_memory()[1] < 10e6
+    tracemalloc.stop()
+
+
+def test_truncated_and_renamed_files(tmp_path, keypoints):
+    np.save(tmp_path / "k.npy", keypoints)
+    data = (tmp_path / "k.npy").read_bytes()
+    for cut in (5, 60, len(data) - 8):
+        (tmp_path / "cut.npy").write_bytes(data[:cut])
+        with pytest.raises(ValueError, match="cut.npy"):
+            load_keypoints(tmp_path / "cut.npy")
+    np.savez(tmp_path / "z.npz", keypoints=keypoints)
+    (tmp_path / "z.npz").rename(tmp_path / "z.npy")
+    with pytest.raises(ValueError, match="z.npy: not a .npy array"):
+        load_keypoints(tmp_path / "z.npy")
+    (tmp_path / "dir.npy").mkdir()
+    with pytest.raises(ValueError, match="dir.npy: cannot be read"):
+        load_keypoints(tmp_path / "dir.npy")
+
+
+def test_size_limit_and_impossible_shapes(tmp_path, keypoints):
+    np.save(tmp_path / "k.npy", keypoints)
+    with pytest.raises(ValueError, match="k.npy: .* MiB of keypoints, more than"):
+        load_keypoints(tmp_path / "k.npy", max_bytes=1000)
+    (tmp_path / "neg.npy").write_bytes(npy_header((-2, 17, 3)) + bytes(100))
+    with pytest.raises(ValueError, match="neg.npy: impossible shape"):
+        load_keypoints(tmp_path / "neg.npy")
+    (tmp_path / "rec.npy").write_bytes(npy_header((2, 17, 3), descr=[("x", "<f8")]) + bytes(816))
+    with pytest.raises(ValueError, match="rec.npy: a structured dtype"):
+        load_keypoints(tmp_path / "rec.npy")
+
+
+def test_other_byte_order_layout_and_integer_keypoints_load(tmp_path, keypoints):
+    np.save(tmp_path / "big.npy", np.asfortranarray(keypoints * 1000).astype(">f8"))
+    np.testing.assert_allclose(load_keypoints(tmp_path / "big.npy"), keypoints, rtol=1e-12)
+    np.save(tmp_path / "int.npy", np.round(keypoints * 1000).astype(np.int32))
+    np.testing.assert_allclose(load_keypoints(tmp_path / "int.npy"), keypoints, atol=1e-3)
 
 
 def test_bad_files_and_arguments(tmp_path, clip_path):

@@ -33,8 +33,11 @@ from __future__ import annotations
 
 import argparse
 import io
+import math
+import struct
 import sys
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +46,65 @@ import numpy as np
 FORMAT, VERSION = "gail_fast.demos", 2
 READABLE_VERSIONS = (1, 2)
 STATE_FIELDS = ("qpos", "qvel")  # new in version 2
+# A file whose arrays would take more memory than this, unpacked, is refused before any is
+# read (a zip bomb or a header claiming more than the file holds); far above any dataset here.
+MAX_BYTES = 2**30
+MAX_MEMBERS = 64
+
+# Per array: dtype kinds, dimensions, and what its rows count ("episodes"; "frames",
+# sum(T_i + 1); "transitions", sum(T_i)); scalars have no rows.
+FIELDS: dict[str, tuple[str, int, str | None]] = {
+    "format": ("U", 0, None),
+    "version": ("iu", 0, None),
+    "env_id": ("U", 0, None),
+    "source": ("U", 0, None),
+    "episode_lengths": ("iu", 1, "episodes"),
+    "terminated": ("b", 1, "episodes"),
+    "truncated": ("b", 1, "episodes"),
+    "returns": ("f", 1, "episodes"),
+    "obs": ("f", 2, "frames"),
+    "actions": ("f", 2, "transitions"),
+    "rewards": ("f", 1, "transitions"),
+    "features": ("f", 2, "frames"),
+    "qpos": ("f", 2, "frames"),
+    "qvel": ("f", 2, "frames"),
+}
+REQUIRED = ("format", "version", "env_id", "source", "episode_lengths", "terminated", "truncated")
+KIND_NAMES = {
+    "U": ("string", "strings"),
+    "iu": ("integer", "integers"),
+    "b": ("bool", "bools"),
+    "f": ("float", "floats"),
+}
+
+
+def describe(array) -> str:
+    """`shape (3, 2) of float64`, or the type of something that is no array."""
+    if not isinstance(array, np.ndarray):
+        return f"a {type(array).__name__}"
+    return f"shape {array.shape} of {array.dtype}"
+
+
+def check_field(name: str, shape: tuple[int, ...], dtype: np.dtype) -> str | None:
+    """What is wrong with an array of `shape` and `dtype` as the field `name`, or None."""
+    kinds, ndim, _ = FIELDS[name]
+    if dtype.kind not in kinds or len(shape) != ndim:
+        one, many = KIND_NAMES[kinds]
+        what = f"a single {one}" if ndim == 0 else f"a {ndim}-D array of {many}"
+        return f"{name} must be {what}, got shape {shape} of {dtype}"
+    return None
+
+
+def listing(values: np.ndarray, noun: str = "episodes") -> str:
+    """The first few values of a long array: `[3, 5, ... (1000 episodes)]`."""
+    text = str(values[:8].tolist())
+    return text if len(values) <= 8 else text[:-1] + f", ... ({len(values)} {noun})]"
+
+
+def row_counts(lengths: np.ndarray) -> dict[str, int]:
+    """Rows each kind of array needs, summed exactly (Python ints: no overflow)."""
+    ntrans = sum(lengths.tolist())
+    return {"episodes": len(lengths), "transitions": ntrans, "frames": ntrans + len(lengths)}
 
 
 @dataclass(frozen=True)
@@ -62,33 +124,41 @@ class Demonstrations:
     qvel: np.ndarray | None = None
 
     def __post_init__(self) -> None:
+        if not isinstance(self.env_id, str) or not isinstance(self.source, str):
+            raise ValueError(f"env_id and source must be strings, got {self.env_id!r} and {self.source!r}")
+        arrays = {
+            name: getattr(self, name)
+            for name in ("episode_lengths", "terminated", "truncated", "obs", "actions", "rewards", "features")
+            + STATE_FIELDS
+            if getattr(self, name) is not None
+        }
+        for name, array in arrays.items():
+            problem = check_field(name, array.shape, array.dtype) if isinstance(array, np.ndarray) else None
+            if not isinstance(array, np.ndarray):
+                problem = f"{name} must be a numpy array, got {describe(array)}"
+            if problem:
+                raise ValueError(problem)
         lengths = self.episode_lengths
-        if lengths.ndim != 1 or len(lengths) == 0:
+        if len(lengths) == 0:
             raise ValueError("demonstrations need at least one episode")
         if (lengths < 1).any():
-            raise ValueError(f"every episode needs at least one transition, got lengths {lengths.tolist()}")
-        nep, ntrans = len(lengths), int(lengths.sum())
+            raise ValueError(f"every episode needs at least one transition, got lengths {listing(lengths)}")
         if self.obs is None and self.features is None:
             raise ValueError("demonstrations need observations, features or both")
-        checks = {"terminated": (self.terminated, nep), "truncated": (self.truncated, nep)}
-        if self.obs is not None:
-            checks["obs"] = (self.obs, ntrans + nep)
-        if self.actions is not None:
-            checks["actions"] = (self.actions, ntrans)
-        if self.rewards is not None:
-            checks["rewards"] = (self.rewards, ntrans)
         if (self.qpos is None) != (self.qvel is None):
             raise ValueError("qpos and qvel come together: a simulator state needs both")
-        for name in ("features", *STATE_FIELDS):
-            if getattr(self, name) is not None:
-                checks[name] = (getattr(self, name), ntrans + nep)
-        for name, (array, rows) in checks.items():
-            if array.shape[0] != rows:
-                raise ValueError(f"{name} has {array.shape[0]} rows; episode_lengths {lengths.tolist()} need {rows}")
-        for name in ("obs", "actions", "features", *STATE_FIELDS):
-            array = getattr(self, name)
-            if array is not None and (array.ndim != 2 or not np.isfinite(array).all()):
-                raise ValueError(f"{name} must be a finite 2-D array, got shape {array.shape}")
+        rows = row_counts(lengths)
+        for name, array in arrays.items():
+            need = rows[FIELDS[name][2]]
+            if array.shape[0] != need:
+                raise ValueError(f"{name} has {array.shape[0]} rows; episode_lengths {listing(lengths)} need {need}")
+        for name in ("obs", "actions", "rewards", "features", *STATE_FIELDS):
+            array = arrays.get(name)
+            if array is not None and not np.isfinite(array).all():
+                bad = np.flatnonzero(~np.isfinite(array.reshape(len(array), -1)).all(axis=1))
+                raise ValueError(
+                    f"{name} must be a finite {array.ndim}-D array; NaN or inf in rows {listing(bad, 'rows')}"
+                )
 
     @property
     def num_episodes(self) -> int:
@@ -163,38 +233,25 @@ class Demonstrations:
         atomic_write_bytes(Path(path), write)
 
     @classmethod
-    def load(cls, path: str | Path, env_id: str | None = None) -> Demonstrations:
-        """Loads and checks a dataset; with `env_id`, it must be for that environment."""
+    def load(cls, path: str | Path, env_id: str | None = None, max_bytes: int = MAX_BYTES) -> Demonstrations:
+        """Loads and checks a dataset; with `env_id`, it must be for that environment.
+
+        Every array's header (dtype, dimensions, rows against `episode_lengths`, size) is
+        checked before any array is read, and the arrays together may take at most
+        `max_bytes` unpacked; anything wrong is a ValueError naming the file.
+        """
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"no demonstrations file at {path}")
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                data = {k: z[k] for k in z.files}
-        except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
-            raise ValueError(f"{path} is not a readable .npz demonstrations file: {e}") from e
-        if str(data.get("format", "")) != FORMAT:
-            raise ValueError(f"{path} is not a gail_fast demonstrations file (no format '{FORMAT}')")
-        version = int(data.get("version", -1))
-        if version not in READABLE_VERSIONS:
-            raise ValueError(
-                f"{path} has format version {data.get('version')}; this gail_fast reads {READABLE_VERSIONS}"
-            )
-        if version == 1 and set(STATE_FIELDS) & set(data):
-            raise ValueError(f"{path} is a version 1 file with qpos/qvel, which only version 2 has")
-        missing = {"env_id", "source", "episode_lengths", "terminated", "truncated"} - set(data)
-        if missing:
-            raise ValueError(f"{path} lacks {sorted(missing)}")
-        if env_id is not None and str(data["env_id"]) != env_id:
-            raise ValueError(f"{path} holds demonstrations for {data['env_id']}, not {env_id}")
+        data, version = read_npz(path, max_bytes, env_id)
         try:
             return cls(
                 str(data["env_id"]),
                 str(data["source"]),
                 data["episode_lengths"].astype(np.int64),
                 data.get("obs"),
-                data["terminated"].astype(bool),
-                data["truncated"].astype(bool),
+                data["terminated"],
+                data["truncated"],
                 data.get("actions"),
                 data.get("rewards"),
                 data.get("features"),
@@ -203,6 +260,166 @@ class Demonstrations:
             )
         except ValueError as e:
             raise ValueError(f"{path}: {e}") from e
+
+
+# What reading a damaged archive or .npy can raise, besides ValueError.
+READ_ERRORS = (
+    ValueError,
+    OSError,
+    EOFError,
+    zipfile.BadZipFile,
+    zlib.error,
+    struct.error,
+    OverflowError,
+    UnicodeDecodeError,
+    NotImplementedError,
+    RuntimeError,
+)
+NPY_MAGIC = b"\x93NUMPY"
+
+
+def read_npy_header(f, where: str) -> tuple[np.dtype, tuple[int, ...], bool]:
+    """(dtype, shape, Fortran order) from the header of a .npy stream, which is left at the
+    first data byte; ValueError starting with `where` for anything but a plain array."""
+    try:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise ValueError(f".npy format version {version[0]}.{version[1]} is not read here")
+    except Exception as e:  # numpy's header parser raises ValueError, SyntaxError, TokenError, ...
+        raise ValueError(f"{where}: not a .npy array ({type(e).__name__}: {e})") from None
+    if dtype.hasobject:
+        raise ValueError(f"{where}: holds Python objects (a pickle), which are never loaded")
+    if dtype.names is not None or dtype.subdtype is not None:
+        raise ValueError(f"{where}: a structured dtype {dtype}; a plain numeric or string array was expected")
+    if len(shape) > 8 or not all(type(n) is int and n >= 0 for n in shape):
+        raise ValueError(f"{where}: impossible shape {shape} in its header")
+    return dtype, tuple(shape), bool(fortran)
+
+
+def read_npy_data(f, dtype: np.dtype, shape: tuple[int, ...], fortran: bool, where: str) -> np.ndarray:
+    """Reads the data that follows a checked header (native byte order out), in chunks
+    straight into the array: no second copy."""
+    array = np.empty(shape, dtype, order="F" if fortran else "C")
+    if array.nbytes:
+        view = memoryview(array.reshape(-1, order="A").view(np.uint8))
+        pos = 0
+        try:
+            while pos < len(view):
+                got = f.readinto(view[pos : pos + (1 << 20)])
+                if not got:
+                    raise EOFError(f"truncated: {pos} of its {array.nbytes} data bytes")
+                pos += got
+        except READ_ERRORS as e:
+            raise ValueError(f"{where}: unreadable data ({e})") from None
+    return array if dtype.isnative else array.astype(dtype.newbyteorder("="))
+
+
+def read_npz(path: Path, max_bytes: int, env_id: str | None = None) -> tuple[dict[str, np.ndarray], int]:
+    """The known arrays of a demonstrations `.npz` and its version. Every member's header
+    is checked (dtype, dimensions, rows, size) before any array but the scalars is read."""
+
+    def bad(problem: str) -> ValueError:
+        return ValueError(f"{path} is not a readable .npz demonstrations file: {problem}")
+
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder, not a demonstrations file")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(NPY_MAGIC))
+    except OSError as e:
+        raise ValueError(f"{path} cannot be read: {e.strerror or e}") from None
+    try:
+        archive = zipfile.ZipFile(path)
+    except READ_ERRORS as e:
+        if head == NPY_MAGIC:
+            raise bad("it is a single .npy array, not an .npz archive") from None
+        raise bad(f"not a zip archive, or a truncated one ({e})") from None
+    with archive:
+        members = archive.infolist()
+        if len(members) > MAX_MEMBERS:
+            raise bad(f"{len(members)} members; a dataset has at most {len(FIELDS)}")
+        infos: dict[str, zipfile.ZipInfo] = {}
+        for info in members:
+            key = info.filename.removesuffix(".npy")
+            if key not in FIELDS:
+                continue  # not ours: never read
+            if key in infos:
+                raise bad(f"two members named {info.filename}")
+            if info.flag_bits & 0x1:
+                raise bad(f"{key} is encrypted")
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise bad(f"{key} uses zip compression method {info.compress_type}; numpy writes 0 or 8")
+            infos[key] = info
+        total = sum(info.file_size for info in infos.values())
+        if total > max_bytes:
+            raise ValueError(
+                f"{path}: its arrays take {total / 2**20:.1f} MiB unpacked, more than the "
+                f"{max_bytes / 2**20:.1f} MiB a dataset may (Demonstrations.load's max_bytes)"
+            )
+        headers = {}
+        for key, info in infos.items():
+            try:
+                with archive.open(info) as f:
+                    dtype, shape, fortran = read_npy_header(f, key)
+                    offset = f.tell()
+            except READ_ERRORS as e:
+                raise bad(str(e)) from None
+            nbytes = math.prod(shape) * dtype.itemsize
+            if info.file_size != offset + nbytes:
+                raise bad(
+                    f"the header of {key} claims shape {shape} of {dtype} ({nbytes} bytes); "
+                    f"its member holds {info.file_size - offset}"
+                )
+            headers[key] = (dtype, shape, fortran)
+
+        def read(key: str) -> np.ndarray:
+            try:
+                with archive.open(infos[key]) as f:
+                    read_npy_header(f, key)
+                    return read_npy_data(f, *headers[key], key)
+            except READ_ERRORS as e:
+                raise bad(str(e)) from None
+
+        def check(key: str) -> None:
+            problem = check_field(key, headers[key][1], headers[key][0])
+            if problem:
+                raise ValueError(f"{path}: {problem}")
+
+        if "format" not in headers or headers["format"][0].kind != "U" or str(read("format")) != FORMAT:
+            raise ValueError(f"{path} is not a gail_fast demonstrations file (no format '{FORMAT}')")
+        missing = sorted(set(REQUIRED) - set(headers))
+        if missing:
+            raise ValueError(f"{path} lacks {missing}")
+        for key in headers:
+            check(key)
+        version = int(read("version"))
+        if version not in READABLE_VERSIONS:
+            raise ValueError(f"{path} has format version {version}; this gail_fast reads {READABLE_VERSIONS}")
+        if version == 1 and set(STATE_FIELDS) & set(headers):
+            raise ValueError(f"{path} is a version 1 file with qpos/qvel, which only version 2 has")
+        data = {key: read(key) for key in ("env_id", "source")}
+        if env_id is not None and str(data["env_id"]) != env_id:
+            raise ValueError(f"{path} holds demonstrations for {data['env_id']}, not {env_id}")
+        lengths = data["episode_lengths"] = read("episode_lengths")
+        if len(lengths) == 0:
+            raise ValueError(f"{path}: demonstrations need at least one episode")
+        if (lengths < 1).any():
+            raise ValueError(f"{path}: every episode needs at least one transition, got lengths {listing(lengths)}")
+        rows = row_counts(lengths)
+        for key, (_, shape, _) in headers.items():
+            kind = FIELDS[key][2]
+            if kind is not None and shape[0] != rows[kind]:
+                raise ValueError(
+                    f"{path}: {key} has {shape[0]} rows; episode_lengths {listing(lengths)} need {rows[kind]}"
+                )
+        for key in headers:
+            if key not in data and key not in ("format", "version", "returns"):
+                data[key] = read(key)  # returns: derived from the rewards, never read
+        return data, version
 
 
 def record(
@@ -215,7 +432,7 @@ def record(
 
     if episodes < 1:
         raise ValueError(f"episodes must be >= 1, got {episodes}")
-    policy, env_id, _ = load_policy(path)
+    policy, env_id, _ = load_policy(path, check_env=True)
     num_envs = num_envs or min(episodes, 16)
     env = envs.make(env_id, num_envs=num_envs)
     collector = RolloutCollector(env, seed=seed)

@@ -47,20 +47,85 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     atomic_write_bytes(path, lambda f: torch.save(state, f))
 
 
-def load_checkpoint(path: str | Path) -> dict[str, Any]:
-    """Loads a checkpoint file, or the latest one of a run folder, without unpickling code."""
+def load_checkpoint(path: str | Path, env_id: str | None = None) -> dict[str, Any]:
+    """Loads a checkpoint file, or the latest one of a run folder, without unpickling code.
+
+    The file must be a zip archive as `torch.save` writes it (members stored, checksums
+    right) whose pickle holds only tensors and plain types and the "gail_fast.checkpoint"
+    marker; with `env_id`, it must be a checkpoint for that environment. Anything else is
+    a ValueError naming the file and the problem (FileNotFoundError for no file).
+    """
+    import pickle
+
     path = Path(path)
     if path.is_dir():
         path = path / "checkpoints" / CHECKPOINT
     if not path.exists():
         raise FileNotFoundError(f"no checkpoint at {path}")
+    problem = _archive_problem(path)
+    if problem:
+        raise ValueError(f"{path} is not a gail_fast checkpoint: {problem}")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:
-        raise ValueError(f"{path} is not a gail_fast checkpoint: {e}") from e
+    except pickle.UnpicklingError as e:
+        raise ValueError(
+            f"{path} is not a gail_fast checkpoint: it holds more than tensors and plain Python types "
+            f"({_torch_reason(e)})"
+        ) from None
+    except Exception as e:  # torch's reader raises RuntimeError, KeyError, ... on damaged records
+        raise ValueError(f"{path} is not a readable gail_fast checkpoint: {_torch_reason(e)}") from None
     if not isinstance(state, dict) or state.get("format") != "gail_fast.checkpoint":
         raise ValueError(f"{path} is not a gail_fast checkpoint (no 'format' marker)")
+    if env_id is not None and state.get("env_id") != env_id:
+        raise ValueError(f"{path} is a checkpoint for {state.get('env_id')!r}, not {env_id!r}")
     return state
+
+
+def _archive_problem(path: Path) -> str | None:
+    """What keeps `path` from being a checkpoint archive as torch.save writes it, or None.
+
+    Its members are stored uncompressed, so what torch reads is no larger than the file;
+    their checksums are verified here (torch's reader does not).
+    """
+    import zipfile
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError as e:
+        return f"it cannot be read ({e.strerror or e})"
+    if head != b"PK\x03\x04":
+        what = "an empty file" if not head else "random bytes, a legacy torch file or another format"
+        return f"not a zip archive as torch.save writes ({what})"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            for info in infos:
+                if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
+                    return (
+                        f"its member {info.filename} is compressed or encrypted; torch.save stores members as they are"
+                    )
+            roots = {info.filename.split("/")[0] for info in infos}
+            if len(roots) != 1 or f"{roots.pop()}/data.pkl" not in archive.NameToInfo:
+                return "a zip archive without the one folder holding data.pkl that torch.save writes"
+            damaged = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as e:
+        return f"a truncated or damaged zip archive ({e})"
+    if damaged is not None:
+        return f"its member {damaged} is damaged (checksum mismatch)"
+    return None
+
+
+def _torch_reason(e: BaseException) -> str:
+    """The part of a torch.load error that names the problem, without its advice."""
+    text = str(e)
+    if "WeightsUnpickler error:" in text:
+        text = text.split("WeightsUnpickler error:", 1)[1].split("Check the documentation", 1)[0]
+    text = " ".join(text.split())
+    for advice in (" This is an internal miniz error", " Please use `torch.serialization"):
+        text = text.split(advice, 1)[0]
+    text = text or type(e).__name__
+    return text if len(text) <= 300 else text[:300] + "..."
 
 
 class Run:
@@ -161,17 +226,88 @@ def policy_state(policy) -> dict[str, Any]:
     }
 
 
-def load_policy(path: str | Path):
-    """Returns (policy, env_id, checkpoint) from a checkpoint file or run folder."""
+def load_policy(
+    path: str | Path,
+    env_id: str | None = None,
+    *,
+    nobs: int | None = None,
+    nact: int | None = None,
+    check_env: bool = False,
+):
+    """Returns (policy, env_id, checkpoint) from a checkpoint file or run folder.
+
+    The policy's architecture must match its tensors, which must be finite. With
+    `env_id`, the checkpoint must be for that environment; with `nobs`/`nact`, the policy
+    must take and give that many numbers; with `check_env`, the checkpoint's environment is
+    made (one simulation) and its observation and action sizes must be the policy's.
+    Anything else is a ValueError naming the file.
+    """
     from gail_fast.nets import GaussianPolicy
 
-    state = load_checkpoint(path)
-    try:
-        arch = state["policy"]["arch"]
-        policy = GaussianPolicy(int(arch["nobs"]), int(arch["nact"]), tuple(arch["hidden"]))
-        policy.load_state_dict(state["policy"]["state"])
-        env_id = str(state["env_id"])
-    except (KeyError, TypeError, RuntimeError) as e:
-        raise ValueError(f"checkpoint {path} holds no usable policy: {e}") from e
+    state = load_checkpoint(path, env_id)
+
+    def unusable(problem: str) -> ValueError:
+        return ValueError(f"checkpoint {path} holds no usable policy: {problem}")
+
+    entry = state.get("policy")
+    if not (isinstance(entry, dict) and isinstance(entry.get("arch"), dict) and isinstance(entry.get("state"), dict)):
+        raise unusable("no 'policy' entry with 'arch' and 'state'")
+    arch, tensors = entry["arch"], entry["state"]
+    is_size = lambda n: type(n) is int and 1 <= n <= 1 << 24  # noqa: E731
+    hidden = arch.get("hidden")
+    if not (
+        is_size(arch.get("nobs"))
+        and is_size(arch.get("nact"))
+        and isinstance(hidden, (list, tuple))
+        and len(hidden) <= 64
+        and all(is_size(h) for h in hidden)
+    ):
+        raise unusable(f"its architecture {arch!r} is not sizes nobs, nact and a list of hidden widths")
+    saved_env = state.get("env_id")
+    if not isinstance(saved_env, str):
+        raise unusable(f"its env_id is {saved_env!r}, not an environment id")
+    with torch.device("meta"):  # shapes without memory: the tensors must match them
+        expected = GaussianPolicy(arch["nobs"], arch["nact"], tuple(hidden)).state_dict()
+    missing, unexpected = sorted(expected.keys() - tensors.keys()), sorted(tensors.keys() - expected.keys(), key=str)
+    if missing or unexpected:
+        raise unusable(f"its tensors lack {missing} and have extra {unexpected}")
+    for name, ref in expected.items():
+        t = tensors[name]
+        if not isinstance(t, torch.Tensor) or t.shape != ref.shape or not t.dtype.is_floating_point:
+            got = f"shape {tuple(t.shape)} of {t.dtype}" if isinstance(t, torch.Tensor) else type(t).__name__
+            raise unusable(f"{name} should be a float tensor of shape {tuple(ref.shape)}, got {got}")
+        if t.numel() * t.element_size() > t.untyped_storage().nbytes():  # a view stretched over too little data
+            raise unusable(f"{name} has more elements than bytes stored for it")
+        if not torch.isfinite(t).all():
+            raise unusable(f"{name} holds NaN or inf")
+    nobs_saved, nact_saved = arch["nobs"], arch["nact"]
+    if (nobs is not None and nobs != nobs_saved) or (nact is not None and nact != nact_saved):
+        raise ValueError(
+            f"checkpoint {path}: its policy takes {nobs_saved} observations and gives {nact_saved} actions; "
+            f"{nobs} and {nact} are needed"
+        )
+    if check_env:
+        _check_env(path, saved_env, nobs_saved, nact_saved)
+    policy = GaussianPolicy(nobs_saved, nact_saved, tuple(hidden))
+    policy.load_state_dict(tensors)
     policy.eval()
-    return policy, env_id, state
+    return policy, saved_env, state
+
+
+def _check_env(path: str | Path, env_id: str, nobs: int, nact: int) -> None:
+    """The checkpoint's environment exists here and has the policy's sizes."""
+    from gail_fast import envs
+
+    try:
+        env = envs.make(env_id, num_envs=1)
+    except Exception as e:  # an unknown id, or Gymnasium failing to build one
+        raise ValueError(f"checkpoint {path} is for {env_id!r}, which cannot be made here: {e}") from None
+    try:
+        obs_shape, act_shape = env.single_observation_space.shape, env.single_action_space.shape
+    finally:
+        env.close()
+    if obs_shape != (nobs,) or act_shape != (nact,):
+        raise ValueError(
+            f"checkpoint {path}: its policy takes {nobs} observations and gives {nact} actions; "
+            f"{env_id} has observations of shape {obs_shape} and actions of shape {act_shape}"
+        )

@@ -16,11 +16,13 @@ pelvis displacement term of z_t is zero in the ground plane, which `summary` poi
 
 from __future__ import annotations
 
+import math
+import os
 from pathlib import Path
 
 import numpy as np
 
-from gail_fast.demos import Demonstrations
+from gail_fast.demos import MAX_BYTES, Demonstrations, read_npy_data, read_npy_header
 from gail_fast.mocap.convert import Clip, clip_from_points, control_rate_of, retargeted_dataset
 from gail_fast.mocap.landmarks import LANDMARKS, LandmarkClip
 
@@ -67,27 +69,42 @@ H36M_LANDMARKS = {
 ANKLE_HEIGHT = 0.039  # of stature
 
 
-def load_keypoints(path: str | Path, units: str = "mm") -> np.ndarray:
+def load_keypoints(path: str | Path, units: str = "mm", max_bytes: int = MAX_BYTES) -> np.ndarray:
     """Keypoints `(nframe, 17, 3)` in metres from a `.npy` file; ValueError naming the file
-    for anything else (wrong shape or dtype, non-finite values, a pickle, a missing file)."""
+    for anything else (wrong shape or dtype, non-finite values, a pickle, a missing file).
+    The header is checked (dtype, shape, size against the file's, at most `max_bytes`)
+    before the data is read."""
     path = Path(path)
     if units not in UNITS:
         raise ValueError(f"units must be one of {sorted(UNITS)}, got {units!r}")
     try:
-        keypoints = np.load(path, allow_pickle=False)
+        f = open(path, "rb")
     except FileNotFoundError:
         raise ValueError(f"{path}: no such file") from None
-    except (ValueError, OSError, EOFError) as e:
-        raise ValueError(f"{path}: not a numpy .npy array of keypoints ({e})") from None
-    if not isinstance(keypoints, np.ndarray) or keypoints.dtype.kind not in "fiu":
-        raise ValueError(f"{path}: keypoints must be a real array, got {getattr(keypoints, 'dtype', type(keypoints))}")
-    if keypoints.ndim != 3 or keypoints.shape[1:] != (len(H36M_JOINTS), 3):
-        raise ValueError(
-            f"{path}: keypoints must have shape (nframe, {len(H36M_JOINTS)}, 3) "
-            f"(Human3.6M joint order), got {keypoints.shape}"
-        )
-    if len(keypoints) < 2:
-        raise ValueError(f"{path}: {len(keypoints)} frame(s); a clip needs at least 2")
+    except OSError as e:
+        raise ValueError(f"{path}: cannot be read ({e.strerror or e})") from None
+    with f:
+        dtype, shape, fortran = read_npy_header(f, str(path))
+        held = os.fstat(f.fileno()).st_size - f.tell()
+        if dtype.kind not in "fiu":
+            raise ValueError(f"{path}: keypoints must be a real array, got {dtype}")
+        if len(shape) != 3 or shape[1:] != (len(H36M_JOINTS), 3):
+            raise ValueError(
+                f"{path}: keypoints must have shape (nframe, {len(H36M_JOINTS)}, 3) "
+                f"(Human3.6M joint order), got {shape}"
+            )
+        nbytes = math.prod(shape) * dtype.itemsize
+        if nbytes != held:
+            raise ValueError(
+                f"{path}: its header claims shape {shape} of {dtype} ({nbytes} bytes); the file holds {held}"
+            )
+        if nbytes > max_bytes:
+            raise ValueError(
+                f"{path}: {nbytes / 2**20:.1f} MiB of keypoints, more than the {max_bytes / 2**20:.1f} MiB read"
+            )
+        if shape[0] < 2:
+            raise ValueError(f"{path}: {shape[0]} frame(s); a clip needs at least 2")
+        keypoints = read_npy_data(f, dtype, shape, fortran, str(path))
     if not np.isfinite(keypoints).all():
         bad = np.argwhere(~np.isfinite(keypoints).all(axis=(1, 2)))[:, 0]
         raise ValueError(f"{path}: non-finite keypoints in frames {bad[:10].tolist()}")
