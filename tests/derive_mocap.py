@@ -7,6 +7,10 @@ transformations below; `python tests/derive_mocap.py` writes them again.
   ASF bone becomes a joint at the bone's start whose rotation is the bone's local
   rotation (C M C^-1, C the bone's axis frame, M its AMC rotation) expressed in Euler
   angles by scipy; the bone's vector becomes its child's OFFSET (or its End Site's).
+- pose2sim/Balancing_for_IK_gaps.trc: Pose2Sim's Balancing_for_IK.trc with the fields
+  of some markers emptied over the frames in `TRC_GAPS`, as a capture system writes a
+  marker it lost (the last marker's empty fields left off the row's end, as some writers
+  do).
 """
 
 from __future__ import annotations
@@ -50,6 +54,16 @@ for side, word in (("l", "Left"), ("r", "Right")):
     )
 ORDERS = ("ZXY", "XYZ", "YZX", "ZYX", "YXZ", "XZY")
 CM = 100.0  # per metre
+
+# (marker, first frame, last frame), 1-based frame numbers as in the file's Frame# column.
+TRC_GAPS = (
+    ("RKnee", 30, 37),  # 8 frames, 0.13 s: filled
+    ("LAnkle", 60, 64),  # 5 frames: filled
+    ("RWrist", 10, 21),  # 12 frames, 0.2 s, the longest filled
+    ("Nose", 40, 79),  # 40 frames, 0.67 s: a marker no landmark uses, so no error
+    ("LSmallToe", 1, 3),  # at the start: the clip is trimmed to begin at frame 4
+    ("LWrist", 50, 52),  # the last marker: its empty fields left off the rows
+)
 
 
 def local_rotations(skeleton: mocap.Skeleton, motion: mocap.Motion) -> np.ndarray:
@@ -113,8 +127,28 @@ def cmu_bvh(out: Path) -> None:
     write_bvh(out, asf_amc_to_bvh(skeleton, motion, 120.0, str(out)), digits=5)
 
 
+def trc_with_gaps(source: Path, out: Path) -> None:
+    lines = source.read_text().split("\n")
+    names = [n for n in lines[3].split("\t")[2:] if n]
+    last = names[-1]
+    for k in range(5, len(lines)):
+        fields = lines[k].split("\t")
+        if len(fields) < 2:
+            continue
+        frame = int(fields[0])
+        for marker, first, final in TRC_GAPS:
+            if first <= frame <= final:
+                c = 2 + 3 * names.index(marker)
+                fields[c : c + 3] = ["", "", ""]
+        while fields[-1] == "" and any(first <= frame <= final for m, first, final in TRC_GAPS if m == last):
+            fields.pop()
+        lines[k] = "\t".join(fields)
+    out.write_text("\n".join(lines))
+
+
 def main() -> None:
     cmu_bvh(MOCAP / "cmu_bvh" / "02_01.bvh")
+    trc_with_gaps(MOCAP / "pose2sim" / "Balancing_for_IK.trc", MOCAP / "pose2sim" / "Balancing_for_IK_gaps.trc")
 
 
 if __name__ == "__main__":
