@@ -236,6 +236,7 @@ def replaced(lines, k, old, new):
         (3, "\t21\t", "\t2.5\t", r"bad.trc:3: NumMarkers must be a whole number"),
         (4, "Frame#", "Frame", r"bad.trc:4: the marker line must start with 'Frame#' and 'Time'"),
         (4, "RKnee", "RHip", r"bad.trc:4: markers named twice: \['RHip'\]"),
+        (5, "\t\tX1", "1\t0.01", r"bad.trc:5: line 5 must label the coordinate columns"),
         (9, "\t0.9091861124521746", "\tx0.9", r"bad.trc:9: marker 'RHip': not a number: 'x0.9'"),
         (9, "\t0.9091861124521746", "\tinf", r"bad.trc:9: not a finite number: 'inf'"),
         (9, "4\t0.0666666666666666", "4\t0.08", r"bad.trc:9: time 0.08 s after 0.05 s: frames must be 1/DataRate"),

@@ -63,7 +63,7 @@ class Trc:
     rate: float  # DataRate, Hz
     units: str  # as the header writes it, lower case
     markers: tuple[str, ...]
-    frames: np.ndarray  # (nframe,) frame numbers
+    frames: np.ndarray  # (nframe,) the Frame# column, for messages
     time: np.ndarray  # (nframe,) seconds
     positions: np.ndarray  # (nframe, nmarker, 3) in `units`, NaN where a marker is missing
     first_data_line: int  # the file line of frame 0, for messages
@@ -128,6 +128,10 @@ def parse_trc(path: str | Path) -> Trc:
         twice = sorted({m for m in markers if markers.count(m) > 1})
         raise MocapParseError(path, 4, f"markers named twice: {twice}")
 
+    labels = [f for f in _fields(lines[4]) if f]
+    if not labels or any(f[0].upper() not in "XYZ" for f in labels):
+        raise MocapParseError(path, 5, "line 5 must label the coordinate columns (X1 Y1 Z1 X2 ...)")
+
     # NumFrames is not trusted: real files disagree with it (Pose2Sim's demo T-pose says 50
     # and holds 25); the rows are what there is, and `summary` says when they differ.
     rows = [(k, line) for k, line in enumerate(lines[5:], start=6) if line.strip()]
@@ -167,7 +171,7 @@ def parse_trc(path: str | Path) -> Trc:
         )
     positions = table[:, 2:].reshape(nframe, nmarker, 3)
     positions[~np.isfinite(positions).all(axis=2)] = np.nan  # a marker with any field missing is missing
-    return Trc(str(path), rate, units, markers, table[:, 0].astype(np.int64), time, positions, rows[0][0], declared)
+    return Trc(str(path), rate, units, markers, table[:, 0], time, positions, rows[0][0], declared)
 
 
 def _header_number(path: Path, text: str, name: str, whole: bool = False) -> float:
@@ -327,7 +331,7 @@ def fill_gaps(trc: Trc, markers: list[str], max_gap: float = MAX_GAP) -> tuple[n
                 f0, f1 = first + a, first + b - 1
                 raise ValueError(
                     f"{trc.path}: marker {m!r} is missing for {b - a} frames ({(b - a) / trc.rate:.2f} s, frames "
-                    f"{trc.frames[f0]}-{trc.frames[f1]}, file lines {trc.first_data_line + f0}-"
+                    f"{trc.frames[f0]:g}-{trc.frames[f1]:g}, file lines {trc.first_data_line + f0}-"
                     f"{trc.first_data_line + f1}); gaps up to {max_gap:g} s ({longest} frames) are filled"
                 )
         t = trc.time[first:last]
