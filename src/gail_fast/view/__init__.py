@@ -14,12 +14,27 @@ with no network. Videos go through MuJoCo's renderer (`gail_fast.view.video`).
 
 from __future__ import annotations
 
+import ctypes.util
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from gail_fast.view.record import (
+
+def _default_gl_backend() -> None:
+    """MuJoCo fixes its OpenGL backend when it is first imported, from MUJOCO_GL, and its
+    default (GLFW) needs a display; without one, a video asks for OSMesa where it is
+    installed, else EGL. An explicit MUJOCO_GL, or a MuJoCo imported before, is left alone."""
+    if "MUJOCO_GL" in os.environ or os.environ.get("DISPLAY") or "mujoco" in sys.modules:
+        return
+    os.environ["MUJOCO_GL"] = "osmesa" if ctypes.util.find_library("OSMesa") else "egl"
+
+
+_default_gl_backend()
+
+from gail_fast.view.record import (  # noqa: E402 (after the backend is chosen)
     Clip,
     Episode,
     Scores,
@@ -30,12 +45,14 @@ from gail_fast.view.record import (
     rollout,
     score_episode,
 )
-from gail_fast.view.scene import Poses, Scene, feature_points, load_scene, replay
+from gail_fast.view.scene import Poses, Scene, feature_points, load_scene, replay  # noqa: E402
 
 VIDEO_SUFFIXES = (".mp4", ".gif")
 PAGE_SUFFIXES = (".html", ".htm")
 REFERENCE_BESIDE = 1.0  # m to the policy's left, where "beside" puts the reference
 HISTORY = 10  # k of the features' pelvis displacement term (src/cpp/tasks/humanoid_imitation.cc)
+
+RUN_PAGE = "rollout.html"
 
 __all__ = [
     "Clip",
@@ -47,6 +64,7 @@ __all__ = [
     "rollout",
     "view",
     "write_page",
+    "write_run_page",
 ]
 
 
@@ -64,6 +82,7 @@ class Shown:
     reference_label: str = ""
     reference_scores: Scores | None = None
     policy_rewards: np.ndarray | None = None  # (T,) the environment's, where it has any
+    qpos: np.ndarray | None = None  # (T, nq) of the main track (the policy, or a clip shown alone)
 
 
 def _yaw(direction: np.ndarray) -> float:
@@ -139,6 +158,7 @@ def gather(
                 reference_label=clip.label if clip is not None else "",
                 reference_scores=ref_scores,
                 policy_rewards=episode.rewards if episode is not None and episode.rewards.any() else None,
+                qpos=episode.qpos if episode is not None else clip.qpos,
             )
         )
     return shown
@@ -170,6 +190,21 @@ def write_page(path: str | Path, title: str, env_id: str, dt: float, scene: Scen
     lateral = REFERENCE_BESIDE * np.array([-facing[1], facing[0]]) if first is not None else np.zeros(2)
     data = page.page_data(title, env_id, dt, scene, episodes, lateral, HISTORY)
     return page.write_page(path, data)
+
+
+def control_dt(env_id: str) -> float:
+    """Seconds between two recorded steps of `env_id`."""
+    import gymnasium as gym
+
+    from gail_fast import envs
+
+    if env_id in envs.FAST_ENVS:
+        return float(envs.make(env_id).dt)
+    env = gym.make(env_id)
+    try:
+        return float(env.unwrapped.dt)
+    finally:
+        env.close()
 
 
 def view(
@@ -215,9 +250,22 @@ def view(
     scene = load_scene(model)
     has_features = env_id in envs.POSE_FEATURE_ENVS
     shown = gather(scene, recorded, clips, checkpoint, env_id, has_features)
-    dt = float(envs.make(env_id).dt) if env_id in envs.FAST_ENVS else float(model.opt.timestep)
+    dt = control_dt(env_id)
     if suffix in VIDEO_SUFFIXES:
         from gail_fast.view.video import write_video
 
         return write_video(out, scene, shown, dt)
     return write_page(out, title, env_id, dt, scene, shown)
+
+
+def write_run_page(run: str | Path, reference: str | Path | None) -> Path | None:
+    """Writes `RUN_PAGE` of a finished run's policy into its folder, beside its reference
+    clip. A failure is a warning, not an error: the run itself is done and saved."""
+    import warnings
+
+    run = Path(run)
+    try:
+        return view(run, run / RUN_PAGE, reference=reference)
+    except (FileNotFoundError, ValueError, RuntimeError, OSError) as e:
+        warnings.warn(f"could not write {run / RUN_PAGE}: {e}", stacklevel=2)
+        return None

@@ -161,7 +161,9 @@ class Chromium:
         """Loads a file (with an optional `#fragment`) and waits for its load event."""
         url = Path(path).resolve().as_uri() + (f"#{fragment}" if fragment else "")
         self.events.clear()
-        self.call("Page.navigate", {"url": url})
+        if "loaderId" not in self.call("Page.navigate", {"url": url}):
+            # Only the fragment changed, which loads nothing: load the page afresh.
+            self.call("Page.reload")
         self.wait_for("Page.loadEventFired")
 
     def evaluate(self, expression: str, await_promise: bool = False) -> Any:

@@ -96,15 +96,21 @@
     return ep.main !== null && ep.reference !== null;
   }
 
-  // Where the reference is drawn at main frame t: its frame and an offset that carries
-  // each loop of a shorter clip on from where the last one ended.
+  // Where the reference is drawn at main frame t: its frame (a shorter clip loops) and an
+  // offset. "beside" and "overlaid" keep its pelvis by the policy's, to compare poses;
+  // "path" lets it walk its own path from the policy's start, each loop going on from
+  // where the last one ended, to compare progress.
   function referenceAt(ep, t) {
     const ref = ep.reference;
     if (!hasSeparateReference(ep)) return { frame: Math.min(t, ref.n - 1), offset: [0, 0, 0] };
     const cycle = Math.floor(t / ref.n);
     const frame = t - cycle * ref.n;
-    const last = 3 * (ref.n - 1);
-    const offset = [cycle * (ref.root[last] - ref.root[0]), cycle * (ref.root[last + 1] - ref.root[1]), 0];
+    if (view.refMode === "path") {
+      const last = 3 * (ref.n - 1);
+      return { frame, offset: [cycle * (ref.root[last] - ref.root[0]), cycle * (ref.root[last + 1] - ref.root[1]), 0] };
+    }
+    const main = ep.main;
+    const offset = [main.root[3 * t] - ref.root[3 * frame], main.root[3 * t + 1] - ref.root[3 * frame + 1], 0];
     if (view.refMode === "beside") {
       offset[0] += DATA.lateral[0];
       offset[1] += DATA.lateral[1];
@@ -744,9 +750,9 @@
     follow.parentElement.style.display = refShown ? "" : "none";
     document.getElementById("note").textContent =
       "Bodies from the MuJoCo model replayed at each recorded qpos. " +
-      (refShown ? "A reference shorter than the episode loops, each loop starting where the last ended. " : "") +
+      (refShown ? "A reference shorter than the episode loops; beside and overlaid keep its pelvis by the policy's, its own path lets it walk from the policy's start. " : "") +
       "Drag to orbit, wheel to zoom, double click to reset; space plays and pauses, arrow keys step. " +
-      "URL hash: #t=STEP&ep=EPISODE&ref=beside|overlaid|hidden&az=RAD&el=RAD&dist=M&play=1.";
+      "URL hash: #t=STEP&ep=EPISODE&ref=beside|overlaid|path|hidden&az=RAD&el=RAD&dist=M&play=1.";
   }
 
   function selectEpisode(k) {
