@@ -1,6 +1,6 @@
 """The viewer's page against a library's: file size and frame rate on a 15 s humanoid recording.
 
-    pip install plotly==7.1.0 && python benchmarks/viewer_pages.py [--frames 1000] [--out DIR]
+    pip install plotly==7.1.0 && python benchmarks/viewer_pages.py [--frames 1000] [--out DIR] [--video]
 
 The recording: 1000 steps (15 s) of an untrained policy on Humanoid21Imitation-v0 in one
 simulation, through its falls and resets (no policy of ours walks for 15 s yet; size and
@@ -125,6 +125,9 @@ def main() -> None:
     parser.add_argument("--measure", type=int, default=30, help="frames drawn to time each page, per round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds, the pages alternated; medians reported")
     parser.add_argument("--out", type=Path, default=None, help="keep the pages here")
+    parser.add_argument(
+        "--video", action="store_true", help="also time an .mp4 of the same recording (MuJoCo's renderer)"
+    )
     args = parser.parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix="viewer_pages_"))
     out.mkdir(parents=True, exist_ok=True)
@@ -151,6 +154,16 @@ def main() -> None:
             browser.evaluate(PLOTLY_FRAME_MS % (0, 5), await_promise=True)
             times["plotly"].append(browser.evaluate(PLOTLY_FRAME_MS % (5, args.measure), await_promise=True))
             errors["plotly"] += browser.console_errors()
+    if args.video:
+        import time
+
+        from gail_fast.view.video import write_video
+
+        start = time.perf_counter()
+        mp4 = write_video(out / "video.mp4", scene, shown, control_dt(ENV))
+        seconds = time.perf_counter() - start
+        nframe = len(range(0, args.frames, max(1, round(1 / (30 * control_dt(ENV))))))
+        print(f"mp4: {mp4.stat().st_size / 1e6:.2f} MB, {nframe} frames of 640 x 480 in {seconds:.0f} s")
     print(f"{args.frames} frames ({args.frames * control_dt(ENV):.1f} s), pages in {out}")
     print("| page | size | ms per frame | frames per second | console errors |")
     print("|---|---|---|---|---|")
