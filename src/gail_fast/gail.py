@@ -316,6 +316,10 @@ def train_gail(cfg: GAILConfig, out: Path, resume: bool = False, progress=None) 
                     refresh=False,
                 )
         run.plot(CURVES)
+        if cfg.env in envs.POSE_FEATURE_ENVS:  # a page to see the final policy move (gail_fast.view)
+            from gail_fast.view import write_run_page
+
+            write_run_page(out, cfg.demos)
     finally:
         run.close()
         env.close()
