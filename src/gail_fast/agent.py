@@ -9,9 +9,8 @@ from typing import Any
 import torch
 
 from gail_fast import envs
-from gail_fast.config import param, to_dict
+from gail_fast.config import param
 from gail_fast.nets import GaussianPolicy, ValueFunction
-from gail_fast.runs import policy_state
 from gail_fast.trpo import TRPOConfig
 
 
@@ -20,9 +19,9 @@ class TrainingConfig:
     """What every run that trains a policy with TRPO sets."""
 
     env: str = param("Hopper-v5", "Environment id (fast ids run in the C++ simulator).")
-    total_steps: int = param(3_000_000, "Environment steps to train for.")
+    total_steps: int = param(3_000_000, "Environment steps to train for.", resumable=True)
     num_envs: int = param(16, "Parallel environments.")
-    num_threads: int | None = param(None, "Simulator threads (default: one per CPU).")
+    num_threads: int | None = param(None, "Simulator threads (default: one per CPU).", resumable=True)
     nstep: int = param(256, "Steps of every environment per iteration (batch = num_envs * nstep).")
     seed: int = param(0, "Seed of the networks, the sampling and the environments.")
     hidden: tuple[int, ...] = param(
@@ -30,7 +29,7 @@ class TrainingConfig:
         "Hidden layer sizes of the policy and value networks (default: 150 150 150 for the humanoid, 64 64 otherwise).",
     )
     init_log_std: float = param(-0.5, "Initial log standard deviation of the Gaussian policy.")
-    torch_threads: int = param(1, "PyTorch threads; more contend with the simulator's on few cores.")
+    torch_threads: int = param(1, "PyTorch threads; more contend with the simulator's on few cores.", resumable=True)
     trpo: TRPOConfig = dataclasses.field(default_factory=TRPOConfig)
 
     def __post_init__(self) -> None:
@@ -76,27 +75,13 @@ class Agent:
         )
 
     def state_dict(self) -> dict[str, Any]:
+        """What a checkpoint needs to resume the learner, besides the policy it stores
+        itself (`runs.checkpoint`)."""
         return {
-            "policy": policy_state(self.policy),
             "value": self.value_fn.state_dict(),
             "vf_optimizer": self.vf_optimizer.state_dict(),
             "generator": self.generator.get_state(),
             "torch_rng": torch.get_rng_state(),
-        }
-
-    def checkpoint(
-        self, algo: str, config: TrainingConfig, iteration: int, global_step: int, **extra: Any
-    ) -> dict[str, Any]:
-        """A checkpoint of a training run: tensors and plain Python types only."""
-        return {
-            "format": "gail_fast.checkpoint",
-            "algo": algo,
-            "env_id": config.env,
-            "config": to_dict(config),
-            "iteration": iteration,
-            "global_step": global_step,
-            **self.state_dict(),
-            **extra,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:

@@ -1,15 +1,44 @@
 """Behaviour cloning: the policy's mean regressed on expert actions.
 
-A baseline of its own (`python -m gail_fast.train bc`) and GAIL's optional warm start.
+A baseline of its own (`train_bc`, `python -m gail_fast.train bc`) and GAIL's optional
+warm start (`behaviour_cloning`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 import torch
 
+from gail_fast import envs
+from gail_fast.agent import Agent
+from gail_fast.config import param, to_dict
 from gail_fast.demos import Demonstrations
 from gail_fast.nets import GaussianPolicy
+from gail_fast.runs import Run, checkpoint, save_checkpoint
+
+BC_STEPS = 5000  # gradient steps, of the baseline and of GAIL's warm start alike
+
+
+@dataclass
+class BCConfig:
+    """Behaviour cloning on demonstrated (state, action) pairs."""
+
+    env: str = param("Hopper-v5", "Environment id.")
+    demos: str = param("", "Demonstrations file (see gail_fast.demos).")
+    num_trajectories: int = param(10, "Expert trajectories used from the file.")
+    bc_steps: int = param(BC_STEPS, "Gradient steps.")
+    seed: int = param(0, "Seed.")
+    hidden: tuple[int, ...] = param((64, 64), "Hidden layer sizes of the policy.")
+
+    def __post_init__(self) -> None:
+        for name in ("num_trajectories", "bc_steps"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not self.hidden or min(self.hidden) < 1:
+            raise ValueError(f"hidden must be one or more positive layer sizes, got {self.hidden}")
 
 
 def behaviour_cloning(
@@ -55,3 +84,29 @@ def residual_log_std(policy: GaussianPolicy, demos: Demonstrations) -> np.ndarra
     with torch.no_grad():
         mu = policy.mean(policy.obs_norm(torch.as_tensor(s, dtype=torch.float32))).numpy()
     return np.log(np.maximum((a - mu).std(0), 1e-3))
+
+
+def train_bc(cfg: BCConfig, out: Path) -> Path:
+    """Behaviour cloning; writes the run folder `out`, whose checkpoint `evaluate` reads.
+
+    The policy's log standard deviation is set to that of the expert's actions around
+    the fit, so that its samples spread as the expert's do.
+    """
+    if not cfg.demos:
+        raise ValueError("bc needs --demos FILE")
+    demos = Demonstrations.load(cfg.demos, env_id=cfg.env).take(cfg.num_trajectories)
+    env = envs.make(cfg.env)
+    nobs, nact = env.single_observation_space.shape[0], env.single_action_space.shape[0]
+    env.close()
+    if demos.obs is not None and demos.obs.shape[1] != nobs:
+        raise ValueError(f"{cfg.demos} has {demos.obs.shape[1]}-dim observations; {cfg.env} has {nobs}")
+    agent = Agent.create(nobs, nact, cfg.hidden, 0.0, 1e-3, cfg.seed)
+    losses = behaviour_cloning(agent.policy, demos, cfg.bc_steps, generator=agent.generator)
+    with torch.no_grad():
+        agent.policy.log_std.copy_(torch.as_tensor(residual_log_std(agent.policy, demos)))
+    run = Run(out, {"algo": "bc", **to_dict(cfg)})
+    for k, loss in enumerate(losses):
+        run.log(k + 1, 0, {"losses/bc_mse": loss})
+    save_checkpoint(run.checkpoint_path, checkpoint("bc", cfg, len(losses), 0, agent.policy))
+    run.close()
+    return out

@@ -2,7 +2,9 @@
 
 A field is declared with `param(default, "one-line doc")`; `add_arguments` turns every
 field into a `--kebab-case` flag with that doc as its help, nested dataclasses included
-(their fields keep their own names, so they must not collide).
+(their fields keep their own names, so they must not collide). A field declared with
+`resumable=True` may take a new value when a run is resumed (how long it runs, how many
+threads it uses); every other field is fixed by the run it belongs to.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ import typing
 from typing import Any
 
 
-def param(default: Any, doc: str) -> Any:
-    """A dataclass field with its one-line documentation."""
+def param(default: Any, doc: str, resumable: bool = False) -> Any:
+    """A dataclass field with its one-line documentation; `resumable` fields may change on resume."""
+    metadata = {"doc": doc, "resumable": resumable}
     if isinstance(default, (list, dict, tuple)):
-        return dataclasses.field(default_factory=lambda: default, metadata={"doc": doc})
-    return dataclasses.field(default=default, metadata={"doc": doc})
+        return dataclasses.field(default_factory=lambda: default, metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
 
 
 def _flag(name: str) -> str:
@@ -90,3 +93,44 @@ def from_dict(cls: type, data: dict[str, Any]) -> Any:
             value = tuple(value)
         values[name] = value
     return cls(**values)
+
+
+def resumed(cls: type, saved: Any, args: argparse.Namespace) -> Any:
+    """`saved` (a `cls`) with the flags of `args` applied, for a resumed run.
+
+    Raises:
+        ValueError: naming every flag that would change a field not declared resumable.
+    """
+    config = from_arguments(cls, args, saved)
+    check_resumable(saved, config)
+    return config
+
+
+def check_resumable(saved: Any, config: Any) -> None:
+    """Raises `ValueError` if `config` differs from `saved` in a field not declared
+    `resumable`: the network sizes, the environment, the seed, ... which a run's
+    checkpoint and data depend on."""
+    changed = [
+        f"{_flag(name)} {_show(new)} (the run has {_show(old)})"
+        for name, old, new, resumable in _leaves(saved, config)
+        if not resumable and new != old
+    ]
+    if changed:
+        allowed = sorted(_flag(name) for name, _, _, resumable in _leaves(saved, saved) if resumable)
+        raise ValueError(f"cannot change {'; '.join(changed)} when resuming; only {', '.join(allowed)} may change")
+
+
+def _leaves(a: Any, b: Any) -> list[tuple[str, Any, Any, bool]]:
+    """(name, value in a, value in b, resumable) of every leaf field, nested dataclasses included."""
+    out = []
+    for f in dataclasses.fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if dataclasses.is_dataclass(x):
+            out += _leaves(x, y)
+        else:
+            out.append((f.name, x, y, bool(f.metadata.get("resumable", False))))
+    return out
+
+
+def _show(value: Any) -> str:
+    return " ".join(map(str, value)) if isinstance(value, tuple) else str(value)

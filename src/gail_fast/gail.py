@@ -21,23 +21,24 @@ no actions, so they imitate state-only demonstrations.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from tqdm import tqdm
 
 from gail_fast import _core, envs, humanoid
-from gail_fast.agent import Agent, TrainingConfig, planned_steps
-from gail_fast.bc import behaviour_cloning
-from gail_fast.config import param, to_dict
+from gail_fast.agent import Agent, TrainingConfig
+from gail_fast.bc import BC_STEPS, behaviour_cloning
+from gail_fast.config import param
 from gail_fast.demos import Demonstrations
+from gail_fast.loop import TrainingLoop, make_collector
 from gail_fast.nets import mlp
-from gail_fast.rollout import Batch, RolloutCollector
-from gail_fast.runs import Run, load_checkpoint, save_checkpoint
+from gail_fast.rollout import Batch, Collector
 from gail_fast.trpo import trpo_update
 
 MODES = ("sa", "s", "ss", "z", "zz")
@@ -48,7 +49,7 @@ REWARDS = ("gail", "logd", "logit")
 class GAILConfig(TrainingConfig):
     """GAIL: TRPO on the discriminator's reward."""
 
-    total_steps: int = param(5_000_000, "Environment steps to train for.")
+    total_steps: int = param(5_000_000, "Environment steps to train for.", resumable=True)
     demos: str = param("", "Demonstrations file (see gail_fast.demos).")
     num_trajectories: int = param(10, "Expert trajectories used from the file.")
     mode: str = param(
@@ -64,7 +65,7 @@ class GAILConfig(TrainingConfig):
     disc_entropy: float = param(1e-3, "Entropy bonus of the discriminator's Bernoulli output.")
     grad_penalty: float = param(0.0, "Weight of a zero-centred gradient penalty on mixed samples (0: off).")
     bc_init: bool = param(False, "Warm-start the policy by behaviour cloning.")
-    bc_steps: int = param(2000, "Behaviour-cloning gradient steps of the warm start.")
+    bc_steps: int = param(BC_STEPS, "Behaviour-cloning gradient steps of the warm start.")
     start_fraction: float = param(
         0.0, "Fraction of episodes that start from a recorded state of the demonstrations (their qpos/qvel)."
     )
@@ -206,15 +207,24 @@ CURVES = [
 ]
 
 
-def train_gail(cfg: GAILConfig, out: Path, resume: bool = False, progress=None) -> Path:
-    """Trains (or resumes) GAIL; returns the run folder."""
+def train_gail(
+    cfg: GAILConfig,
+    out: Path,
+    resume: bool = False,
+    progress: tqdm | None = None,
+    collector: Collector | None = None,
+) -> Path:
+    """Trains (or resumes) GAIL in the run folder `out`; returns `out`.
+
+    `collector` defaults to `cfg.num_envs` environments of `cfg.env` in this process.
+    """
     torch.set_num_threads(cfg.torch_threads)
     demos = Demonstrations.load(cfg.demos, env_id=cfg.env)
     if cfg.num_trajectories > demos.num_episodes:
         raise ValueError(f"{cfg.demos} holds {demos.num_episodes} trajectories; {cfg.num_trajectories} were asked for")
     demos = demos.take(cfg.num_trajectories)
-    env = envs.make(cfg.env, num_envs=cfg.num_envs, num_threads=cfg.num_threads)
-    nobs, nact = env.single_observation_space.shape[0], env.single_action_space.shape[0]
+    collector = collector or make_collector(cfg)
+    nobs, nact = collector.observation_space.shape[0], collector.action_space.shape[0]
     features = cfg.mode in ("z", "zz")
     if features and cfg.env not in envs.POSE_FEATURE_ENVS:
         raise ValueError(
@@ -230,42 +240,37 @@ def train_gail(cfg: GAILConfig, out: Path, resume: bool = False, progress=None) 
         raise ValueError(f"{cfg.demos} has {demos.actions.shape[1]}-dim actions; {cfg.env} has {nact}")
     expert = expert_inputs(demos, cfg.mode)
     expert_t = torch.as_tensor(expert, dtype=torch.float32)
-    low, high = env.single_action_space.low, env.single_action_space.high
+    low, high = collector.action_space.low, collector.action_space.high
 
-    agent = Agent.create(nobs, nact, cfg.hidden, cfg.init_log_std, cfg.trpo.vf_lr, cfg.seed)
-    disc = Discriminator(expert, cfg.disc_hidden)
-    disc_optimizer = torch.optim.Adam(disc.parameters(), lr=cfg.disc_lr)
-    iteration, global_step = 0, 0
-    if resume:
-        state = load_checkpoint(out)
-        agent.load_state_dict(state)
-        disc.load_state_dict(state["discriminator"])
-        disc_optimizer.load_state_dict(state["disc_optimizer"])
-        iteration, global_step = int(state["iteration"]), int(state["global_step"])
-    elif cfg.bc_init:
-        if demos.actions is None:
-            raise ValueError(f"--bc-init needs actions; {cfg.demos} is state-only")
-        behaviour_cloning(agent.policy, demos, cfg.bc_steps, generator=agent.generator)
     if cfg.start_fraction > 0:
         if demos.qpos is None or cfg.env not in envs.POSE_FEATURE_ENVS:
             raise ValueError(
                 f"--start-fraction needs the humanoid and demonstrations with states (qpos/qvel); {cfg.demos} has none"
             )
-        env.set_start_pool(
+        collector.set_start_pool(
             demos.qpos, demos.qvel, humanoid.start_states(demos.qpos, demos.episode_lengths), cfg.start_fraction
         )
     # Forward speed of the pelvis (m/s) from z_t's displacement term: shows early whether a humanoid moves at all.
-    speed_scale = humanoid.Kinematics(envs.FAST_ENVS[cfg.env].xml_path).scale / env.dt if features else None
-    run = Run(out, {"algo": "gail", **to_dict(cfg)}, iteration if resume else None, global_step)
-    collector = RolloutCollector(env, seed=cfg.seed + iteration * cfg.num_envs)
-    if progress is not None:
-        progress.reset(total=planned_steps(cfg))
-        progress.update(global_step)
-    try:
-        while global_step < cfg.total_steps:
-            start = time.perf_counter()
-            # 1. sample rollouts from the policy
-            batch = collector.collect(agent.policy, cfg.nstep)
+    speed_scale = humanoid.Kinematics(envs.FAST_ENVS[cfg.env].xml_path).scale / collector.dt if features else None
+
+    agent = Agent.create(nobs, nact, cfg.hidden, cfg.init_log_std, cfg.trpo.vf_lr, cfg.seed)
+    disc = Discriminator(expert, cfg.disc_hidden)
+    disc_optimizer = torch.optim.Adam(disc.parameters(), lr=cfg.disc_lr)
+
+    def disc_state() -> dict[str, Any]:
+        return {"discriminator": disc.state_dict(), "disc_optimizer": disc_optimizer.state_dict()}
+
+    with TrainingLoop("gail", cfg, out, agent, collector, CURVES, disc_state, progress) as loop:
+        if resume:
+            state = loop.resume()
+            disc.load_state_dict(state["discriminator"])
+            disc_optimizer.load_state_dict(state["disc_optimizer"])
+        elif cfg.bc_init:
+            if demos.actions is None:
+                raise ValueError(f"--bc-init needs actions; {cfg.demos} is state-only")
+            behaviour_cloning(agent.policy, demos, cfg.bc_steps, generator=agent.generator)
+        # 1. sample rollouts from the policy
+        for batch in loop.batches():
             z = torch.as_tensor(policy_inputs(batch, cfg.mode, low, high), dtype=torch.float32)
             # 2. reward with the current discriminator
             rewards = disc.reward(z, cfg.reward).numpy().reshape(batch.nstep, batch.nenv).astype(np.float64)
@@ -281,46 +286,16 @@ def train_gail(cfg: GAILConfig, out: Path, resume: bool = False, progress=None) 
                 disc_stats = discriminator_step(
                     disc, disc_optimizer, ex, pi, cfg.disc_entropy, cfg.grad_penalty, agent.generator
                 )
-
-            iteration += 1
-            global_step += batch.nstep * batch.nenv
             scalars = {
-                **batch.episode_scalars(),
                 "charts/gail_reward": float(rewards.mean()),
-                "charts/SPS": batch.nstep * batch.nenv / (time.perf_counter() - start),
                 **{f"losses/{k}": v for k, v in stats.items()},
                 **disc_stats,
             }
             if speed_scale is not None:
                 scalars["charts/pelvis_speed"] = float(batch.obs[..., -3].mean() * speed_scale)
-            save_checkpoint(
-                run.checkpoint_path,
-                agent.checkpoint(
-                    "gail",
-                    cfg,
-                    iteration,
-                    global_step,
-                    discriminator=disc.state_dict(),
-                    disc_optimizer=disc_optimizer.state_dict(),
-                ),
-            )
-            run.log(iteration, global_step, scalars)
-            if iteration % 10 == 0:
-                run.plot(CURVES)
-            if progress is not None:
-                progress.update(batch.nstep * batch.nenv)
-                progress.set_postfix(
-                    ret=f"{scalars['charts/episodic_return']:.0f}",
-                    len=f"{scalars['charts/episodic_length']:.0f}",  # the humanoid has no reward to show
-                    acc=f"{disc_stats['disc/acc_expert']:.2f}/{disc_stats['disc/acc_policy']:.2f}",
-                    refresh=False,
-                )
-        run.plot(CURVES)
-        if cfg.env in envs.POSE_FEATURE_ENVS:  # a page to see the final policy move (gail_fast.view)
-            from gail_fast.view import write_run_page
+            loop.log(batch, scalars, acc=f"{disc_stats['disc/acc_expert']:.2f}/{disc_stats['disc/acc_policy']:.2f}")
+    if features:  # a page to see the final policy move (gail_fast.view)
+        from gail_fast.view import write_run_page
 
-            write_run_page(out, cfg.demos)
-    finally:
-        run.close()
-        env.close()
+        write_run_page(out, cfg.demos)
     return out

@@ -1,11 +1,18 @@
-"""Rollouts: the policy drives a vector environment for `nstep` steps of every env."""
+"""Rollouts: the policy drives a vector environment for `nstep` steps of every env.
+
+The trainers see environments only through a `Collector`: something that collects a
+`Batch` from a policy. `RolloutCollector` steps one vector environment in this process;
+another collector (workers on other machines) can stand in for it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import torch
+from gymnasium import spaces
 from gymnasium.vector import VectorEnv
 
 from gail_fast.nets import GaussianPolicy
@@ -30,6 +37,7 @@ class Batch:
     last_obs: np.ndarray  # (nenv, nobs)
     episode_returns: np.ndarray = field(default_factory=lambda: np.zeros(0))  # finished episodes
     episode_lengths: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    metrics: dict[str, float] = field(default_factory=dict)  # scalars the collector measured, logged as they are
 
     def __post_init__(self) -> None:
         nstep, nenv, nobs = self.obs.shape
@@ -78,16 +86,54 @@ def to_tensor(x: np.ndarray) -> torch.Tensor:
     return torch.as_tensor(x, dtype=torch.float32)
 
 
+class Collector(Protocol):
+    """What a trainer needs of its environments."""
+
+    nenv: int
+    observation_space: spaces.Box  # of one environment
+    action_space: spaces.Box  # of one environment
+    dt: float  # seconds per step (NaN where the environment does not say)
+
+    def reset(self, seed: int) -> None:
+        """Starts new episodes everywhere; environment i is seeded with seed + i."""
+
+    def collect(self, policy: GaussianPolicy, nstep: int) -> Batch:
+        """`nstep` steps of every environment with `policy`, episodes continuing across calls."""
+
+    def set_start_pool(self, qpos: np.ndarray, qvel: np.ndarray, task_state: np.ndarray, fraction: float) -> None:
+        """Episodes start from recorded states with probability `fraction` (see
+        `envs.BatchVectorEnv.set_start_pool`)."""
+
+    def close(self) -> None:
+        """Releases the environments."""
+
+
 class RolloutCollector:
     """Keeps one vector environment running across calls, so episodes span iterations."""
 
-    def __init__(self, env: VectorEnv, seed: int) -> None:
+    def __init__(self, env: VectorEnv, seed: int | None = None) -> None:
+        """Takes `env` over; with a `seed`, resets it (else call `reset` before `collect`)."""
         self.env = env
-        self.obs, _ = env.reset(seed=seed)
         self.nenv = env.num_envs
+        self.observation_space, self.action_space = env.single_observation_space, env.single_action_space
+        self.action_low, self.action_high = env.single_action_space.low, env.single_action_space.high
+        self.dt = float(getattr(env, "dt", np.nan))
+        self.obs: np.ndarray | None = None
+        if seed is not None:
+            self.reset(seed)
+
+    def reset(self, seed: int) -> None:
+        self.obs, _ = self.env.reset(seed=seed)
         self.running_return = np.zeros(self.nenv)
         self.running_length = np.zeros(self.nenv, dtype=np.int64)
-        self.action_low, self.action_high = env.single_action_space.low, env.single_action_space.high
+
+    def close(self) -> None:
+        self.env.close()
+
+    def set_start_pool(self, qpos: np.ndarray, qvel: np.ndarray, task_state: np.ndarray, fraction: float) -> None:
+        if not hasattr(self.env, "set_start_pool"):
+            raise ValueError(f"{self.env} cannot start episodes from recorded states; the fast humanoid can")
+        self.env.set_start_pool(qpos, qvel, task_state, fraction)
 
     def collect(self, policy: GaussianPolicy, nstep: int, deterministic: bool = False) -> Batch:
         """Runs `policy` for `nstep` steps of every environment.
@@ -96,6 +142,8 @@ class RolloutCollector:
         the environment; the batch keeps the unclipped ones, whose log-probabilities
         the policy gradient needs.
         """
+        if self.obs is None:
+            raise RuntimeError("RolloutCollector.collect before reset(seed)")
         nenv, nobs = self.nenv, self.obs.shape[1]
         nact = self.env.single_action_space.shape[0]
         obs = np.empty((nstep, nenv, nobs))

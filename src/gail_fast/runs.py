@@ -4,7 +4,7 @@ runs/<env>__<algo>__<seed>__<time>/
     config.json          the full configuration, saved before training starts
     progress.csv         one row per iteration
     events.out.tfevents.*  TensorBoard scalars (charts/, losses/, disc/ ...)
-    checkpoints/latest.pt  tensors and plain Python types only
+    checkpoints/latest.pt  tensors and plain Python types only (layout: `checkpoint`)
     curves.png           learning curves, redrawn as training goes
 """
 
@@ -21,6 +21,7 @@ from typing import Any
 import torch
 
 CHECKPOINT = "latest.pt"
+FORMAT = "gail_fast.checkpoint"
 
 
 def default_run_dir(env_id: str, algo: str, seed: int) -> Path:
@@ -41,6 +42,33 @@ def atomic_write_bytes(path: Path, write) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def checkpoint(algo: str, config: Any, iteration: int, global_step: int, policy, **state: Any) -> dict[str, Any]:
+    """The one layout of a checkpoint: what every trainer writes and `load_policy` reads.
+
+    Tensors and plain Python types only, so that it loads with `weights_only=True`.
+
+    Args:
+        algo: "expert", "gail", "bc", ...
+        config: the run's configuration dataclass (with an `env` field).
+        iteration, global_step: the iterations and environment steps it holds.
+        policy: the `GaussianPolicy`, stored with its architecture.
+        **state: whatever else the trainer needs to resume (optimisers, RNG states,
+            the discriminator, ...).
+    """
+    from gail_fast.config import to_dict
+
+    return {
+        "format": FORMAT,
+        "algo": algo,
+        "env_id": config.env,
+        "config": to_dict(config),
+        "iteration": iteration,
+        "global_step": global_step,
+        "policy": policy_state(policy),
+        **state,
+    }
 
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
@@ -74,7 +102,7 @@ def load_checkpoint(path: str | Path, env_id: str | None = None) -> dict[str, An
         ) from None
     except Exception as e:  # torch's reader raises RuntimeError, KeyError, ... on damaged records
         raise ValueError(f"{path} is not a readable gail_fast checkpoint: {_torch_reason(e)}") from None
-    if not isinstance(state, dict) or state.get("format") != "gail_fast.checkpoint":
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise ValueError(f"{path} is not a gail_fast checkpoint (no 'format' marker)")
     if env_id is not None and state.get("env_id") != env_id:
         raise ValueError(f"{path} is a checkpoint for {state.get('env_id')!r}, not {env_id!r}")

@@ -1,0 +1,57 @@
+"""An expert by reinforcement learning: TRPO on the environment's reward.
+
+Per iteration: rollouts of the current policy, then one TRPO step on the environment's
+rewards (`gail_fast.trpo`). The expert's demonstrations are what GAIL and BC imitate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from gail_fast.agent import Agent, TrainingConfig
+from gail_fast.loop import TrainingLoop, make_collector
+from gail_fast.rollout import Collector
+from gail_fast.trpo import trpo_update
+
+CURVES = ["charts/episodic_return", "losses/kl", "losses/entropy", "losses/value_loss"]
+
+
+@dataclass
+class ExpertConfig(TrainingConfig):
+    """Reinforcement learning of an expert with TRPO on the environment's reward."""
+
+
+def train_expert(
+    cfg: ExpertConfig,
+    out: Path,
+    resume: bool = False,
+    progress: tqdm | None = None,
+    collector: Collector | None = None,
+) -> Path:
+    """Trains (or resumes) an expert in the run folder `out`; returns `out`.
+
+    `collector` defaults to `cfg.num_envs` environments of `cfg.env` in this process.
+    """
+    torch.set_num_threads(cfg.torch_threads)
+    collector = collector or make_collector(cfg)
+    agent = Agent.create(
+        collector.observation_space.shape[0],
+        collector.action_space.shape[0],
+        cfg.hidden,
+        cfg.init_log_std,
+        cfg.trpo.vf_lr,
+        cfg.seed,
+    )
+    with TrainingLoop("expert", cfg, out, agent, collector, CURVES, progress=progress) as loop:
+        if resume:
+            loop.resume()
+        for batch in loop.batches():
+            stats = trpo_update(
+                agent.policy, agent.value_fn, agent.vf_optimizer, batch, batch.rewards, cfg.trpo, agent.generator
+            )
+            loop.log(batch, {f"losses/{k}": v for k, v in stats.items()}, kl=f"{stats['kl']:.4f}")
+    return out

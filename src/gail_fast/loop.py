@@ -1,0 +1,172 @@
+"""The iteration scaffold every TRPO trainer shares: collect, update, log, checkpoint, progress.
+
+A trainer reads as its algorithm; the loop keeps the run folder, resuming, timing,
+checkpoints, learning curves and the progress bar:
+
+    with TrainingLoop("gail", cfg, out, agent, collector, CURVES, extra_state) as loop:
+        if resume:
+            state = loop.resume()       # the agent restored; the rest of `state` is the trainer's
+        for batch in loop.batches():    # rollouts of the current policy
+            ...                         # the algorithm's update
+            loop.log(batch, scalars)    # progress row, TensorBoard, checkpoint, progress bar
+
+The trainer hands the loop a `Collector` (see `gail_fast.rollout`), so what steps the
+environments (this process, or workers elsewhere) is not the trainer's business; the
+loop takes it over and closes it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from gail_fast import envs
+from gail_fast.agent import Agent, TrainingConfig, planned_steps
+from gail_fast.config import check_resumable, from_dict, to_dict
+from gail_fast.rollout import Batch, Collector, RolloutCollector
+from gail_fast.runs import Run, checkpoint, load_checkpoint, save_checkpoint
+
+PLOT_EVERY = 10  # iterations between redraws of curves.png (and once at the end)
+
+
+def progress_bar(total: int, desc: str) -> tqdm:
+    """A progress bar in environment steps, quiet when `CI` is set."""
+    return tqdm(total=total, desc=desc, unit="step", disable=bool(os.environ.get("CI")), dynamic_ncols=True)
+
+
+def make_collector(cfg: TrainingConfig) -> RolloutCollector:
+    """The default collector: `cfg.num_envs` environments of `cfg.env` in this process."""
+    return RolloutCollector(envs.make(cfg.env, num_envs=cfg.num_envs, num_threads=cfg.num_threads))
+
+
+class TrainingLoop:
+    """Runs iterations until `cfg.total_steps` environment steps, one checkpoint each."""
+
+    def __init__(
+        self,
+        algo: str,
+        cfg: TrainingConfig,
+        out: Path,
+        agent: Agent,
+        collector: Collector,
+        curves: list[str],
+        extra_state: Callable[[], dict[str, Any]] = dict,
+        progress: tqdm | None = None,
+    ) -> None:
+        """
+        Args:
+            algo: the run's algorithm, saved in its config and checkpoints.
+            cfg: the run's configuration.
+            out: the run folder.
+            agent: the learner, saved and restored by the loop.
+            collector: what collects the batches; the loop closes it.
+            curves: progress columns drawn in curves.png.
+            extra_state: the trainer's own state for a checkpoint (tensors and plain types).
+            progress: a progress bar to report to (else the loop shows its own).
+        """
+        self.algo, self.cfg, self.out = algo, cfg, Path(out)
+        self.agent, self.collector, self.curves, self.extra_state = agent, collector, curves, extra_state
+        self.iteration, self.global_step = 0, 0
+        self.resumed = False
+        self.own_bar = progress is None
+        self.bar = progress if progress is not None else progress_bar(planned_steps(cfg), f"{algo} {cfg.env}")
+        self.run: Run | None = None
+        self._pending: Batch | None = None
+
+    def __enter__(self) -> TrainingLoop:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.own_bar:
+            self.bar.close()
+        if self.run is not None:
+            self.run.close()
+        self.collector.close()
+
+    def resume(self) -> dict[str, Any]:
+        """Restores the agent and the counters from the run folder's checkpoint.
+
+        Returns:
+            The checkpoint, for the trainer's own state.
+
+        Raises:
+            ValueError: if the checkpoint is another algorithm's, or was written with a
+                configuration that differs from `cfg` in a field that cannot change.
+        """
+        state = load_checkpoint(self.out)
+        if state.get("algo") != self.algo:
+            raise ValueError(f"{self.out} holds a {state.get('algo')} run, not a {self.algo} run")
+        try:
+            check_resumable(from_dict(type(self.cfg), state["config"]), self.cfg)
+        except ValueError as e:
+            raise ValueError(f"{self.out}: {e}") from e
+        self.agent.load_state_dict(state)
+        self.iteration, self.global_step = int(state["iteration"]), int(state["global_step"])
+        self.resumed = True
+        return state
+
+    def batches(self) -> Iterator[Batch]:
+        """Collects a batch per iteration; the trainer updates on it and calls `log`."""
+        self.run = Run(
+            self.out,
+            {"algo": self.algo, **to_dict(self.cfg)},
+            self.iteration if self.resumed else None,
+            self.global_step,
+        )
+        # A resumed run starts fresh episodes from seeds it has not used before.
+        self.collector.reset(self.cfg.seed + self.iteration * self.collector.nenv)
+        self.bar.reset(total=planned_steps(self.cfg))
+        self.bar.update(self.global_step)
+        while self.global_step < self.cfg.total_steps:
+            self._start = time.perf_counter()
+            batch = self.collector.collect(self.agent.policy, self.cfg.nstep)
+            self._rollout_time = time.perf_counter() - self._start
+            self._pending = batch
+            yield batch
+            if self._pending is not None:
+                raise RuntimeError("TrainingLoop: an iteration ended without log(batch, scalars)")
+        self.run.plot(self.curves)
+
+    def log(self, batch: Batch, scalars: dict[str, float], **postfix: str) -> None:
+        """Ends an iteration: a progress row and TensorBoard scalars (the episodes that
+        ended in `batch`, its metrics, `scalars`, the loop's speed), a checkpoint, the
+        progress bar (`postfix` beside the return and episode length)."""
+        assert self.run is not None and batch is self._pending, "log() takes the batch batches() yielded"
+        self._pending = None
+        nsample = batch.nstep * batch.nenv
+        self.iteration += 1
+        self.global_step += nsample
+        scalars = {
+            **batch.episode_scalars(),
+            **batch.metrics,
+            **scalars,
+            "charts/SPS": nsample / (time.perf_counter() - self._start),
+            "charts/rollout_SPS": nsample / self._rollout_time,
+        }
+        save_checkpoint(
+            self.run.checkpoint_path,
+            checkpoint(
+                self.algo,
+                self.cfg,
+                self.iteration,
+                self.global_step,
+                self.agent.policy,
+                **self.agent.state_dict(),
+                **self.extra_state(),
+            ),
+        )
+        self.run.log(self.iteration, self.global_step, scalars)
+        if self.iteration % PLOT_EVERY == 0:
+            self.run.plot(self.curves)
+        self.bar.update(nsample)
+        self.bar.set_postfix(
+            ret=f"{scalars['charts/episodic_return']:.0f}",
+            len=f"{scalars['charts/episodic_length']:.0f}",  # the humanoid has no reward to show
+            **postfix,
+            refresh=False,
+        )
