@@ -101,15 +101,28 @@ class Kinematics:
         return out
 
     def lowest_foot_point(self, qpos: np.ndarray) -> np.ndarray:
-        """Height `(nframe, 2)` of each foot capsule's lowest point (left, right)."""
+        """Height `(nframe, 2)` of each foot's lowest point (left, right)."""
         out = np.empty((len(qpos), 2))
-        m = self.model
         for t, q in enumerate(qpos):
-            d = self._at(q)
+            self._at(q)
             for k, g in enumerate(self.foot_geoms):
-                axis_z = d.geom_xmat[g, 8] * m.geom_size[g, 1]  # z of the capsule's half axis
-                out[t, k] = d.geom_xpos[g, 2] - abs(axis_z) - m.geom_size[g, 0]
+                out[t, k] = self.lowest_point(g)[2]
         return out
+
+    def lowest_point(self, geom: int) -> np.ndarray:
+        """World position of a box, capsule or sphere geom's lowest point (kinematics in
+        `self.data`); on a tie, any of the lowest."""
+        m, d = self.model, self.data
+        rot, size = d.geom_xmat[geom].reshape(3, 3), m.geom_size[geom]
+        kind = m.geom_type[geom]
+        if kind == mujoco.mjtGeom.mjGEOM_BOX:
+            return d.geom_xpos[geom] - rot @ (np.sign(rot[2]) * size)  # the corner furthest down
+        if kind == mujoco.mjtGeom.mjGEOM_CAPSULE:
+            end = rot[:, 2] * size[1]
+            return d.geom_xpos[geom] - end * np.sign(end[2]) - [0, 0, size[0]]
+        if kind == mujoco.mjtGeom.mjGEOM_SPHERE:
+            return d.geom_xpos[geom] - [0, 0, size[0]]
+        raise ValueError(f"the foot geom {m.geom(geom).name!r} is not a box, capsule or sphere")
 
 
 def start_states(qpos: np.ndarray, episode_lengths: np.ndarray) -> np.ndarray:
@@ -137,26 +150,21 @@ def foot_contact_and_slide(kin: Kinematics, qpos: np.ndarray, dt: float, contact
     material point, a foot rolling from heel to toe does not count as sliding."""
     m, d = kin.model, kin.data
     n = len(qpos)
-    local = np.empty((n, 2, 3))  # the lowest sole point, in the foot body's frame
-    world_next = np.empty((n, 2, 3))
-    low = kin.lowest_foot_point(qpos)
-    pose = []
+    low = np.empty((n, 2))
+    start = np.empty((n, 2, 3))  # the lowest sole point at frame t
+    local = np.empty((n, 2, 3))  # the same point in its body's frame
+    pose = np.empty((n, 2, 4, 3))  # each foot body's rotation (3 rows) and position
     for t, q in enumerate(qpos):
         kin._at(q)
-        frames = []
         for k, g in enumerate(kin.foot_geoms):
             b = m.geom_bodyid[g]
-            axis = d.geom_xmat[g].reshape(3, 3)[:, 2] * m.geom_size[g, 1]
-            end = d.geom_xpos[g] + (axis if axis[2] < 0 else -axis) - [0, 0, m.geom_size[g, 0]]
+            point = kin.lowest_point(g)
             rot, pos = d.xmat[b].reshape(3, 3), d.xpos[b]
-            local[t, k] = rot.T @ (end - pos)
-            frames.append((rot.copy(), pos.copy()))
-        pose.append(frames)
-    for t in range(n - 1):
-        for k in range(2):
-            rot, pos = pose[t + 1][k]
-            world_next[t, k] = pos + rot @ local[t, k]
-    world_now = np.array([[pose[t][k][1] + pose[t][k][0] @ local[t, k] for k in range(2)] for t in range(n)])
-    slide = np.linalg.norm(world_next[:-1, :, :2] - world_now[:-1, :, :2], axis=2) / dt
+            low[t, k], start[t, k] = point[2], point
+            local[t, k] = rot.T @ (point - pos)
+            pose[t, k, :3], pose[t, k, 3] = rot, pos
+    # where the frame-t point is at frame t + 1
+    moved = pose[1:, :, 3] + np.einsum("fkij,fkj->fki", pose[1:, :, :3], local[:-1])
+    slide = np.linalg.norm(moved[..., :2] - start[:-1, :, :2], axis=2) / dt
     contact = (low[:-1] < contact_height) & (low[1:] < contact_height)
     return contact, slide

@@ -1,0 +1,138 @@
+"""Walking metrics of the humanoid: is it walking, and like the recording?
+
+All of them read states (`qpos` per frame, control rate) and pose features, so the same
+functions measure a policy's rollout and a retargeted clip side by side:
+
+- `upright_s`: how long an episode lasted (s); `fall_fraction`: episodes that ended by a
+  fall rather than the time limit.
+- `speed_mps`: net horizontal pelvis travel per second (m/s).
+- `heading_drift_deg`: how far the pelvis heading turned from the episode's start to its
+  end (degrees, absolute).
+- `step_rate_hz`: steps per second: sign changes of the feet's forward order (which foot
+  is ahead along the heading).
+- `flight_fraction`: frames with both feet off the floor (lowest point above 1 cm).
+- `foot_slide_mps`: median horizontal speed of the sole point in contact while a foot is
+  on the floor (`humanoid.foot_contact_and_slide`).
+- `frechet_z2`: Frechet distance between Gaussians fitted to two-frame windows of z_t,
+  (z_t, z_t+1), of two sets of episodes (as FID does for images).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from gail_fast import humanoid
+
+
+@dataclass(frozen=True)
+class WalkingMetrics:
+    episodes: int
+    upright_s: float
+    fall_fraction: float
+    speed_mps: float
+    heading_drift_deg: float
+    step_rate_hz: float
+    flight_fraction: float
+    foot_slide_mps: float
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+def heading(qpos: np.ndarray) -> np.ndarray:
+    """Yaw (rad) of the pelvis frame's x axis on the ground, per frame of `qpos` `(n, nq)`."""
+    w, x, y, z = qpos[:, 3], qpos[:, 4], qpos[:, 5], qpos[:, 6]
+    return np.arctan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z))
+
+
+def episode_metrics(
+    kin: humanoid.Kinematics, episodes: list[np.ndarray], fell: list[bool], dt: float
+) -> WalkingMetrics:
+    """Metrics over `episodes`, each `qpos` `(nframe, nq)` at `dt` s per frame; `fell[i]`
+    says whether episode i ended by a fall."""
+    if not episodes or any(len(q) < 2 for q in episodes):
+        raise ValueError("walking metrics need episodes of at least 2 frames")
+    durations, speeds, drifts, rates, flights, slides = [], [], [], [], [], []
+    for qpos in episodes:
+        duration = (len(qpos) - 1) * dt
+        durations.append(duration)
+        speeds.append(np.linalg.norm(qpos[-1, :2] - qpos[0, :2]) / duration)
+        yaw = np.unwrap(heading(qpos))
+        drifts.append(abs(np.degrees(yaw[-1] - yaw[0])))
+        points = kin.feature_points(qpos)  # pelvis, left foot, right foot, ...
+        ahead = np.einsum("ni,ni->n", points[:, 1, :2] - points[:, 2, :2], np.stack([np.cos(yaw), np.sin(yaw)], 1))
+        side = np.sign(ahead[np.abs(ahead) > 0.02])  # ignore the feet passing each other
+        rates.append(np.count_nonzero(np.diff(side)) / duration)
+        flights.append(float((kin.lowest_foot_point(qpos).min(axis=1) > 0.01).mean()))
+        contact, slide = humanoid.foot_contact_and_slide(kin, qpos, dt)
+        slides.append(slide[contact])
+    slide_all = np.concatenate(slides)
+    return WalkingMetrics(
+        episodes=len(episodes),
+        upright_s=float(np.mean(durations)),
+        fall_fraction=float(np.mean(fell)),
+        speed_mps=float(np.mean(speeds)),
+        heading_drift_deg=float(np.mean(drifts)),
+        step_rate_hz=float(np.mean(rates)),
+        flight_fraction=float(np.mean(flights)),
+        foot_slide_mps=float(np.median(slide_all)) if len(slide_all) else float("nan"),
+    )
+
+
+def windows(features: list[np.ndarray]) -> np.ndarray:
+    """Two-frame windows `(sum(n_i - 1), 2 nz)` of each episode's features `(n_i, nz)`."""
+    return np.concatenate([np.concatenate([z[:-1], z[1:]], axis=1) for z in features if len(z) > 1])
+
+
+def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Frechet distance between Gaussians fitted to samples `a` and `b` `(n, d)`:
+    |mu_a - mu_b|^2 + tr(S_a + S_b - 2 (S_a^1/2 S_b S_a^1/2)^1/2)."""
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    s_a, s_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    vals, vecs = np.linalg.eigh(s_a)
+    root_a = (vecs * np.sqrt(np.clip(vals, 0, None))) @ vecs.T
+    cross = np.linalg.eigvalsh(root_a @ s_b @ root_a)
+    trace = np.trace(s_a) + np.trace(s_b) - 2 * np.sqrt(np.clip(cross, 0, None)).sum()
+    return float(np.sum((mu_a - mu_b) ** 2) + max(trace, 0.0))
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """One episode per simulation: states, features and how each ended."""
+
+    qpos: list[np.ndarray]  # (nframe_i, nq)
+    features: list[np.ndarray]  # (nframe_i, POSE_FEATURES)
+    fell: list[bool]
+    dt: float
+
+
+def rollout(policy, env_id: str, episodes: int = 8, steps: int = 1000, seed: int = 20_000, deterministic: bool = True):
+    """The first episode of `episodes` simulations (from the standing reset), up to
+    `steps` steps each, with the states at every step."""
+    import torch
+
+    from gail_fast import _core, envs
+
+    if env_id not in envs.POSE_FEATURE_ENVS:
+        raise ValueError(f"walking metrics are for the humanoid ({sorted(envs.POSE_FEATURE_ENVS)}), not {env_id}")
+    if episodes < 1 or steps < 2:
+        raise ValueError(f"need at least 1 episode of at least 2 steps, got {episodes} x {steps}")
+    env = envs.make(env_id, num_envs=episodes, max_episode_steps=steps)
+    obs, _ = env.reset(seed=seed)
+    low, high = env.single_action_space.low, env.single_action_space.high
+    qs, zs = [[] for _ in range(episodes)], [[] for _ in range(episodes)]
+    fell, done = [False] * episodes, np.zeros(episodes, dtype=bool)
+    while not done.all():
+        qpos, _ = env.get_state()
+        with torch.no_grad():
+            action = policy.act(torch.as_tensor(obs, dtype=torch.float32), deterministic)[0].numpy()
+        for i in np.flatnonzero(~done):
+            qs[i].append(qpos[i])
+            zs[i].append(obs[i, -_core.POSE_FEATURES :])
+        obs, _, terminated, truncated, _ = env.step(np.clip(action, low, high))
+        for i in np.flatnonzero((terminated | truncated) & ~done):
+            done[i], fell[i] = True, bool(terminated[i])
+    env.close()
+    return Rollout([np.array(q) for q in qs], [np.array(z) for z in zs], fell, env.dt)

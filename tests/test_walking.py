@@ -1,0 +1,74 @@
+"""Walking metrics on retargeted recordings: a walk walks, a run flies, a jump stays put."""
+
+import numpy as np
+import pytest
+
+from gail_fast import humanoid
+from gail_fast.mocap import parse_amc, parse_asf
+from gail_fast.mocap.convert import landmarks_from_amc
+from gail_fast.mocap.retarget import Retargeter
+from gail_fast.walking import episode_metrics, frechet_distance, heading, windows
+
+RATE = 1 / 0.015
+
+
+@pytest.fixture(scope="module")
+def clips(mocap_dir):
+    retargeter = Retargeter()
+    out = {}
+    for amc in ("02_01.amc", "02_02.amc", "02_03.amc"):
+        skeleton = parse_asf(mocap_dir / "cmu" / "02.asf")
+        clip = landmarks_from_amc(skeleton, parse_amc(mocap_dir / "cmu" / amc, skeleton), 120.0)
+        out[amc] = retargeter.retarget(clip, RATE)
+    return retargeter.kin, out
+
+
+def metrics(kin, solved):
+    return episode_metrics(kin, [solved.qpos], [False], 1 / RATE)
+
+
+def test_walks_walk(clips):
+    kin, solved = clips
+    for amc in ("02_01.amc", "02_02.amc"):
+        m = metrics(kin, solved[amc])
+        assert 0.8 < m.speed_mps < 1.8, m  # the recordings' pelvis moves at 0.98-1.63 m/s
+        assert 1.0 < m.step_rate_hz < 3.0, m  # people walk at about two steps a second
+        assert m.flight_fraction < 0.05 and m.fall_fraction == 0.0
+        assert m.heading_drift_deg < 30
+
+
+def test_the_run_is_faster_and_flies(clips):
+    kin, solved = clips
+    walk, run = metrics(kin, solved["02_01.amc"]), metrics(kin, solved["02_03.amc"])
+    assert run.speed_mps > 1.3 * walk.speed_mps
+    assert run.flight_fraction > walk.flight_fraction + 0.1
+
+
+def test_frechet_distance_orders_the_clips(clips):
+    kin, solved = clips
+    z = {amc: windows([kin.features(s.qpos)]) for amc, s in solved.items()}
+    assert frechet_distance(z["02_01.amc"], z["02_01.amc"]) < 1e-9
+    walk_walk = frechet_distance(z["02_01.amc"], z["02_02.amc"])
+    walk_run = frechet_distance(z["02_01.amc"], z["02_03.amc"])
+    assert walk_walk < 0.5 * walk_run
+
+
+def test_frechet_distance_of_gaussians_is_exact():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(200_000, 2))
+    b = rng.normal(size=(200_000, 2)) * 2 + [3, 0]
+    # |mu|^2 + tr(I + 4I - 2 * 2I) = 9 + 2
+    assert abs(frechet_distance(a, b) - 11.0) < 0.1
+
+
+def test_heading_of_a_turned_pelvis():
+    qpos = np.zeros((3, 7))
+    for k, yaw in enumerate((0.0, 1.0, -2.5)):
+        qpos[k, 3], qpos[k, 6] = np.cos(yaw / 2), np.sin(yaw / 2)
+    np.testing.assert_allclose(heading(qpos), [0.0, 1.0, -2.5], atol=1e-12)
+
+
+def test_bad_input():
+    kin = humanoid.Kinematics()
+    with pytest.raises(ValueError, match="at least 2 frames"):
+        episode_metrics(kin, [np.zeros((1, 28))], [False], 0.015)
