@@ -144,7 +144,7 @@ def main() -> None:
     # The machine is shared: the pages alternate, each after a warm-up, and medians are kept.
     times: dict[str, list[float]] = {"canvas": [], "plotly": []}
     errors: dict[str, list[str]] = {"canvas": [], "plotly": []}
-    with Chromium(1200, 900) as browser:
+    with Chromium(1200, 900, webgl=True) as browser:
         for _ in range(args.rounds):
             browser.open(canvas, "t=0")
             browser.evaluate("window.viewer.bench(10)")

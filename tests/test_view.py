@@ -22,7 +22,7 @@ from gail_fast.gail import Discriminator
 from gail_fast.mocap.convert import convert, pose_features
 from gail_fast.nets import GaussianPolicy
 from gail_fast.runs import policy_state, save_checkpoint
-from gail_fast.view import rollout, view
+from gail_fast.view import mujoco_model, rollout, view
 from gail_fast.view.chromium import find_chromium
 from gail_fast.view.scene import feature_points, load_scene, replay
 
@@ -93,7 +93,6 @@ def test_page_is_one_file_with_no_network(page):
 def test_page_holds_the_models_bodies_at_the_recorded_qpos(page, gail_run):
     """The geoms are the MuJoCo model's, where mj_kinematics puts them at each recorded qpos."""
     from gail_fast.runs import load_policy
-    from gail_fast.view import mujoco_model
 
     data = page_data(page)
     scene = load_scene(mujoco_model(ENV))
@@ -132,7 +131,7 @@ def test_page_has_the_discriminator_along_the_episode(page, gail_run, walk):
 def test_feature_points_give_back_their_features(walk):
     """A features-only clip is drawn at points whose features are the clip's own."""
     features = Demonstrations.load(walk).features
-    scene = load_scene(__import__("gail_fast.view", fromlist=["mujoco_model"]).mujoco_model(ENV))
+    scene = load_scene(mujoco_model(ENV))
     heading = np.array([0.6, 0.8])
     points = feature_points(features, scene.height, scene.foot_height, np.array([1.0, 2.0, 0.0]), heading)
     again = pose_features(points, np.tile(heading, (len(points), 1)), scene.height)
@@ -155,7 +154,7 @@ def test_a_reference_with_qpos_is_drawn_as_bodies(gail_run, tmp_path, monkeypatc
     reference = data["episodes"][0]["reference"]
     assert reference["bodies"] is not None and reference["length"] == len(episode.qpos)
     object.__setattr__(clip, "qpos", episode.qpos[:, :20])
-    with pytest.raises(ValueError, match="20-dim qpos; the model of Humanoid21Imitation-v0 has nq = 28"):
+    with pytest.raises(ValueError, match="20-dim qpos; the model it is for has nq = 28"):
         view(gail_run, tmp_path / "q.html", reference="retargeted.npz")
 
 
@@ -185,7 +184,8 @@ def test_page_in_headless_chromium(page, clip_page, tmp_path):
             browser.open(page, f"t={t}")
             assert browser.evaluate("document.body.dataset.ready") == "1"
             assert browser.evaluate("document.body.dataset.frame") == str(t)  # the scrubber's position
-            assert browser.console_errors() == [] and browser.evaluate("window.viewer.errors") == []
+            assert browser.console_errors() == []
+            assert browser.evaluate("window.viewer.errors") == []
             rect = browser.evaluate("(() => { const r = scene.getBoundingClientRect(); return [r.top, r.bottom]; })()")
             shots[t] = browser.screenshot()
             (tmp_path / f"t{t}.png").write_bytes(shots[t])
@@ -199,7 +199,8 @@ def test_page_in_headless_chromium(page, clip_page, tmp_path):
         assert changed.sum() > 2000, "moving the scrubber must change the picture"
 
         browser.open(clip_page, "t=50")
-        assert browser.console_errors() == [] and browser.evaluate("document.body.dataset.ready") == "1"
+        assert browser.console_errors() == []
+        assert browser.evaluate("document.body.dataset.ready") == "1"
         _, blue = body_pixels(browser.screenshot(), top, bottom)
         assert blue > 200  # the clip's feature points
 

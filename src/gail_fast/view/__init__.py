@@ -34,10 +34,12 @@ def _default_gl_backend() -> None:
 
 _default_gl_backend()
 
-from gail_fast.view.record import (  # noqa: E402 (after the backend is chosen)
+from gail_fast.mocap.convert import HISTORY  # noqa: E402 (after the backend is chosen)
+from gail_fast.view.record import (  # noqa: E402
     Clip,
     Episode,
     Scores,
+    check_qpos,
     discriminator_scores,
     load_discriminator,
     load_reference,
@@ -45,12 +47,11 @@ from gail_fast.view.record import (  # noqa: E402 (after the backend is chosen)
     rollout,
     score_episode,
 )
-from gail_fast.view.scene import Poses, Scene, feature_points, load_scene, replay  # noqa: E402
+from gail_fast.view.scene import Poses, Scene, feature_points, load_scene, quat_mul, replay  # noqa: E402
 
 VIDEO_SUFFIXES = (".mp4", ".gif")
 PAGE_SUFFIXES = (".html", ".htm")
 REFERENCE_BESIDE = 1.0  # m to the policy's left, where "beside" puts the reference
-HISTORY = 10  # k of the features' pelvis displacement term (src/cpp/tasks/humanoid_imitation.cc)
 
 RUN_PAGE = "rollout.html"
 
@@ -101,11 +102,9 @@ def _place(poses: Poses, yaw: float, pivot: np.ndarray, to: np.ndarray) -> Poses
         return (p - base) @ rot.T + base + shift
 
     turn = np.array([np.cos(yaw / 2), 0.0, 0.0, np.sin(yaw / 2)])
-    from gail_fast.view.scene import _quat_mul
-
     return Poses(
         move(poses.geom_pos),
-        _quat_mul(np.broadcast_to(turn, poses.geom_quat.shape), poses.geom_quat),
+        quat_mul(np.broadcast_to(turn, poses.geom_quat.shape), poses.geom_quat),
         move(poses.root),
         None if poses.sites is None else move(poses.sites),
         None if poses.heading is None else poses.heading @ rot[:2, :2].T,
@@ -125,7 +124,7 @@ def gather(
     """
     shown = []
     disc = load_discriminator(checkpoint) if checkpoint is not None else None
-    for i in range(max(len(episodes), len(clips) if not episodes else 0)):
+    for i in range(len(episodes) if episodes else len(clips)):
         episode = episodes[i] if episodes else None
         clip = clips[i % len(clips)] if clips else None
         policy = replay(scene, episode.qpos) if episode is not None else None
@@ -244,7 +243,7 @@ def view(
     else:
         env_id, clips = load_reference(reference, None)
         model = mujoco_model(env_id)
-        clips = load_reference(reference, env_id, model.nq)[1]
+        check_qpos(clips, model.nq, reference)
         recorded = []
         title = f"{env_id}: {Path(reference).name}"
     scene = load_scene(model)

@@ -20,13 +20,9 @@ from pathlib import Path
 from typing import Any
 
 EXECUTABLES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
-# Chrome 137+ no longer falls back to SwiftShader for WebGL on its own; these flags ask for it
-# (a Canvas2D page needs no WebGL, but the same browser measures pages that do).
 FLAGS = (
     "--headless",
     "--no-sandbox",
-    "--enable-unsafe-swiftshader",
-    "--use-angle=swiftshader",
     "--hide-scrollbars",
     "--mute-audio",
     "--no-first-run",
@@ -34,6 +30,10 @@ FLAGS = (
     "--disable-background-networking",
     "--remote-debugging-pipe",
 )
+# A Canvas2D page needs no GPU process: without one, screenshots take a fraction of a second.
+NO_GPU = ("--disable-gpu",)
+# Chrome 137+ no longer falls back to SwiftShader for WebGL on its own; these flags ask for it.
+WEBGL = ("--enable-unsafe-swiftshader", "--use-angle=swiftshader")
 
 
 def find_chromium() -> str | None:
@@ -49,8 +49,15 @@ class Chromium:
     """One headless browser with one page. Use as a context manager."""
 
     def __init__(
-        self, width: int = 1280, height: int = 900, executable: str | None = None, timeout: float = 60
+        self,
+        width: int = 1280,
+        height: int = 900,
+        executable: str | None = None,
+        timeout: float = 60,
+        webgl: bool = False,
     ) -> None:
+        """Starts the browser with a `width` x `height` viewport; `webgl` turns on
+        SwiftShader's software WebGL, which pages that need WebGL need headless."""
         executable = executable or find_chromium()
         if executable is None:
             raise RuntimeError(f"no Chromium found (looked for {', '.join(EXECUTABLES)}): apt-get install chromium")
@@ -66,7 +73,13 @@ class Chromium:
             os.dup2(high_w, 4)
 
         self._proc = subprocess.Popen(
-            [executable, *FLAGS, f"--user-data-dir={self._profile.name}", f"--window-size={width},{height}"],
+            [
+                executable,
+                *FLAGS,
+                *(WEBGL if webgl else NO_GPU),
+                f"--user-data-dir={self._profile.name}",
+                f"--window-size={width},{height}",
+            ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -158,13 +171,15 @@ class Chromium:
     # ---- what the tests and the benchmark use --------------------------------------------------
 
     def open(self, path: str | Path, fragment: str = "") -> None:
-        """Loads a file (with an optional `#fragment`) and waits for its load event."""
+        """Loads a file (with an optional `#fragment`) afresh, and waits for its load event
+        and for two frames painted after it, so that a screenshot shows the page."""
         url = Path(path).resolve().as_uri() + (f"#{fragment}" if fragment else "")
-        self.events.clear()
-        if "loaderId" not in self.call("Page.navigate", {"url": url}):
-            # Only the fragment changed, which loads nothing: load the page afresh.
-            self.call("Page.reload")
-        self.wait_for("Page.loadEventFired")
+        # Through a blank page, because a change of fragment alone would load nothing.
+        for address in ("about:blank", url):
+            self.events.clear()
+            self.call("Page.navigate", {"url": address})
+            self.wait_for("Page.loadEventFired")
+        self.evaluate("new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))", True)
 
     def evaluate(self, expression: str, await_promise: bool = False) -> Any:
         """The value of a script expression in the page; RuntimeError if it throws."""

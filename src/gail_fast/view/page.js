@@ -745,6 +745,9 @@
       else if (e.key === "ArrowRight") { setPlaying(false); view.t = Math.min(n - 1, Math.floor(view.t) + (e.shiftKey ? 10 : 1)); e.preventDefault(); }
       else if (e.key === "ArrowLeft") { setPlaying(false); view.t = Math.max(0, Math.floor(view.t) - (e.shiftKey ? 10 : 1)); e.preventDefault(); }
     });
+    const overlay = episodes.some((ep) => mainTrack(ep).sites);
+    document.getElementById("trails").parentElement.style.display = overlay ? "" : "none";
+    document.getElementById("arrows").parentElement.style.display = overlay ? "" : "none";
     const refShown = episodes.some(hasSeparateReference);
     refmode.parentElement.style.display = refShown ? "" : "none";
     follow.parentElement.style.display = refShown ? "" : "none";
@@ -791,7 +794,15 @@
     document.getElementById("refmode").value = view.refMode;
   }
 
+  // Redraws only when something shown changed, so that a paused page costs nothing.
+  function stateKey() {
+    const v = view;
+    return [Math.floor(v.t), v.episode, v.refMode, v.trails, v.arrows, v.follow, v.azimuth, v.elevation, v.distance,
+      canvas.clientWidth, canvas.clientHeight, plots.clientWidth, window.devicePixelRatio].join();
+  }
+
   let last = null;
+  let drawn = null;
   function tick(now) {
     if (view.playing && last !== null) {
       const n = frames(current());
@@ -799,7 +810,11 @@
       if (view.t >= n) view.t = 0;
     }
     last = now;
-    drawFrame();
+    const key = stateKey();
+    if (key !== drawn) {
+      drawFrame();
+      drawn = key;
+    }
     requestAnimationFrame(tick);
   }
 

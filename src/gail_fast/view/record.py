@@ -217,8 +217,6 @@ def load_reference(path: str | Path, env_id: str | None, nq: int | None = None) 
             f"{path} holds neither qpos nor pose features: the viewer cannot draw it "
             f"(recorded Gymnasium demonstrations are shown through their policy instead)"
         )
-    if qpos is not None and nq is not None and qpos.shape[1] != nq:
-        raise ValueError(f"{path} has {qpos.shape[1]}-dim qpos; the model of {demos.env_id} has nq = {nq}")
     if demos.features is not None and demos.features.shape[1] != _core.POSE_FEATURES:
         raise ValueError(f"{path} has {demos.features.shape[1]} pose features; the humanoid has {_core.POSE_FEATURES}")
     clips = []
@@ -230,4 +228,13 @@ def load_reference(path: str | Path, env_id: str | None, nq: int | None = None) 
                 f"{Path(path).name} episode {i + 1} ({demos.source})",
             )
         )
+    if nq is not None:
+        check_qpos(clips, nq, path)
     return demos.env_id, clips
+
+
+def check_qpos(clips: list[Clip], nq: int, path: str | Path) -> None:
+    """ValueError unless the clips' `qpos` (where they have one) fit a model with `nq`."""
+    for clip in clips:
+        if clip.qpos is not None and clip.qpos.shape[1] != nq:
+            raise ValueError(f"{path} has {clip.qpos.shape[1]}-dim qpos; the model it is for has nq = {nq}")

@@ -46,6 +46,22 @@ class Scene:
     """Height of the lower foot site above the floor at qpos0 (standing), m."""
 
 
+def _colour(model: mujoco.MjModel, geom: int) -> np.ndarray:
+    """A geom's colour: its own rgba, or its material's, tinted by the mean of the
+    material's texture (the Gymnasium models colour their bodies and floors that way)."""
+    matid = model.geom_matid[geom]
+    if matid < 0:
+        return model.geom_rgba[geom]
+    rgba = model.mat_rgba[matid].copy()
+    tex = model.mat_texid[matid, mujoco.mjtTextureRole.mjTEXROLE_RGB]
+    if tex >= 0:
+        channels = model.tex_nchannel[tex]
+        size = model.tex_width[tex] * model.tex_height[tex] * channels
+        pixels = model.tex_data[model.tex_adr[tex] : model.tex_adr[tex] + size].reshape(-1, channels)
+        rgba[:3] *= pixels[:, :3].mean(axis=0) / 255
+    return rgba
+
+
 def load_scene(model: mujoco.MjModel) -> Scene:
     """Lists what to draw of `model`: visible geoms with their colours, feature sites."""
     ids, geoms, skipped = [], [], {}
@@ -53,8 +69,7 @@ def load_scene(model: mujoco.MjModel) -> Scene:
     for i in range(model.ngeom):
         if model.geom_group[i] >= _HIDDEN_GROUPS:
             continue
-        matid = model.geom_matid[i]
-        rgba = model.mat_rgba[matid] if matid >= 0 else model.geom_rgba[i]
+        rgba = _colour(model, i)
         if rgba[3] == 0:
             continue
         kind = int(model.geom_type[i])
@@ -116,7 +131,7 @@ class Poses:
         return len(self.root)
 
 
-def _quat_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def quat_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Hamilton products of quaternions (..., 4), (w, x, y, z)."""
     aw, ax, ay, az = np.moveaxis(a, -1, 0)
     bw, bx, by, bz = np.moveaxis(b, -1, 0)
@@ -153,7 +168,7 @@ def replay(scene: Scene, qpos: np.ndarray) -> Poses:
             # The pelvis frame's x axis on the ground: the heading the C++ features use.
             pelvis_x[t] = data.site_xmat[scene.site_ids[0]].reshape(3, 3)[:2, 0]
     # A geom's orientation is its body's composed with its fixed offset in that body.
-    geom_quat = _quat_mul(xquat[:, model.geom_bodyid[g]], model.geom_quat[g][None])
+    geom_quat = quat_mul(xquat[:, model.geom_bodyid[g]], model.geom_quat[g][None])
     if sites is not None:
         heading = pelvis_x / np.maximum(np.linalg.norm(pelvis_x, axis=1, keepdims=True), 1e-9)
         root = sites[:, 0]

@@ -86,6 +86,10 @@ def write_video(path: str | Path, scene: Scene, shown: list, dt: float) -> Path:
     width = min(WIDTH, model.vis.global_.offwidth)
     height = min(HEIGHT, model.vis.global_.offheight)
     stride = max(1, round(1 / (FPS * dt)))
+    # A brighter headlight than MuJoCo's default, on the viewer's own copy of the model: the
+    # humanoid's single spotlight leaves the floor around it dark.
+    model.vis.headlight.ambient[:] = 0.35
+    model.vis.headlight.diffuse[:] = 0.6
     renderer = _renderer(model, height, width)
     writer = _writer(path, 1 / (stride * dt))
     data = mujoco.MjData(model)
