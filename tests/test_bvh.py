@@ -122,7 +122,7 @@ def test_bvh_of_a_cmu_take_agrees_with_its_asf_amc(mocap_dir, cmu_asf):
         "left_toe": "lfoot",
         "left_shoulder": "lclavicle",
         "left_elbow": "lhumerus",
-        "left_wrist": "lradius",
+        "left_wrist": "lwrist",  # CMU splits the forearm: lradius, then lwrist (its twist)
         "neck": "upperneck",
         "head": "head",
     }

@@ -28,8 +28,9 @@ Landmarks come from joint names (`landmark_joints`): the knees and elbows by nam
 common conventions (CMU's BVH and Mixamo: LeftLeg, LeftForeArm; LAFAN1; Biovision's
 LeftKnee, LeftElbow; Blender's shin.L, forearm.L; any "namespace:" prefix such as
 Mixamo's "mixamorig:" is dropped), the hips and shoulders as their parents, the ankles
-and wrists as their children, the toes (ball of the foot) as the ankle's child or End
-Site, the neck (base of the head) as the head joint and the head (its centre) as the
+and wrists as their children (CMU's BVH conversion: the wrist at LeftFingerBase, since
+its LeftHand is the forearm's twist joint), the toes (ball of the foot) as the ankle's
+child or End Site, the neck (base of the head) as the head joint and the head (its centre) as the
 head joint's end: CMU's head bone ends about 9 cm above the base of the skull, near the
 centre; where the end is named as the top of the head (Mixamo's HeadTop_End), the head
 is halfway to it.
@@ -467,7 +468,12 @@ def landmark_joints(bvh: Bvh, joints: dict[str, str] | None = None) -> dict[str,
         if elbow is not None:
             out[f"{side}_elbow"] = elbow
             out[f"{side}_shoulder"] = up(elbow)
-            out[f"{side}_wrist"] = down(elbow, HAND)
+            wrist = down(elbow, HAND)
+            # CMU's BVH conversion splits the forearm as CMU's skeleton does: its LeftHand
+            # is the forearm's twist joint, 10 cm short of the wrist, where LeftFingerBase
+            # (and the thumb) start.
+            base = [k for k in children.get(wrist, []) if name_parts(names[k])[1] == "fingerbase"]
+            out[f"{side}_wrist"] = base[0] if base else wrist
     for base in HEAD:
         head = find(None, {base}, "neck")
         if head is not None:
