@@ -208,6 +208,9 @@ def test_unit_is_chosen_from_the_legs_and_can_be_given(mocap_dir):
     np.testing.assert_allclose(given.positions, clip.positions * 2, atol=1e-12)
     with pytest.raises(ValueError, match="unit must be"):
         bvh.landmarks_from_bvh(mocap_dir / CMU, unit="furlong")
+    assert bvh.unit_from_text("cm") == "cm" and bvh.unit_from_text("0.05644") == 0.05644
+    with pytest.raises(ValueError, match="unit must be .* got 'furlong'"):
+        bvh.unit_from_text("furlong")
     with pytest.raises(ValueError, match="up must be"):
         bvh.landmarks_from_bvh(mocap_dir / CMU, up="w")
 

@@ -558,6 +558,16 @@ def choose_up(points: np.ndarray, rest: np.ndarray | None = None) -> str:
     return up
 
 
+def unit_from_text(text: str) -> str | float:
+    """A `unit=` argument from command-line text: "auto", a unit name or metres per unit."""
+    if text == "auto" or text in UNITS:
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"unit must be 'auto', one of {sorted(UNITS)} or metres per unit, got {text!r}") from None
+
+
 def _unit_scale(unit: str | float) -> float:
     if isinstance(unit, str):
         if unit not in UNITS:
