@@ -30,10 +30,10 @@ LeftKnee, LeftElbow; Blender's shin.L, forearm.L; any "namespace:" prefix such a
 Mixamo's "mixamorig:" is dropped), the hips and shoulders as their parents, the ankles
 and wrists as their children (CMU's BVH conversion: the wrist at LeftFingerBase, since
 its LeftHand is the forearm's twist joint), the toes (ball of the foot) as the ankle's
-child or End Site, the neck (base of the head) as the head joint and the head (its centre) as the
-head joint's end: CMU's head bone ends about 9 cm above the base of the skull, near the
-centre; where the end is named as the top of the head (Mixamo's HeadTop_End), the head
-is halfway to it.
+child or End Site, the neck (base of the head) as the head joint and the head (its
+centre) as the head joint's end: CMU's head bone ends about 9 cm above the base of the
+skull, near the centre; where the end is named as the top of the head (Mixamo's
+HeadTop_End), the head is halfway to it.
 
 Errors are `MocapParseError` naming the file and line.
 """
