@@ -60,7 +60,7 @@ TRC_GAPS = (
     ("RKnee", 30, 37),  # 8 frames, 0.13 s: filled
     ("LAnkle", 60, 64),  # 5 frames: filled
     ("RWrist", 10, 21),  # 12 frames, 0.2 s, the longest filled
-    ("Nose", 40, 79),  # 40 frames, 0.67 s: a marker no landmark uses, so no error
+    ("Nose", 40, 79),  # 40 frames, 0.67 s: too long; the head, made with it, is left out
     ("LSmallToe", 1, 3),  # at the start: the clip is trimmed to begin at frame 4
     ("LWrist", 50, 52),  # the last marker: its empty fields left off the rows
 )

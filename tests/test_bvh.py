@@ -122,7 +122,7 @@ def test_bvh_of_a_cmu_take_agrees_with_its_asf_amc(mocap_dir, cmu_asf):
         "left_toe": "lfoot",
         "left_shoulder": "lclavicle",
         "left_elbow": "lhumerus",
-        "left_wrist": "lradius",
+        "left_wrist": "lwrist",  # CMU splits the forearm: lradius, then lwrist (its twist)
         "neck": "upperneck",
         "head": "head",
     }
@@ -208,6 +208,9 @@ def test_unit_is_chosen_from_the_legs_and_can_be_given(mocap_dir):
     np.testing.assert_allclose(given.positions, clip.positions * 2, atol=1e-12)
     with pytest.raises(ValueError, match="unit must be"):
         bvh.landmarks_from_bvh(mocap_dir / CMU, unit="furlong")
+    assert bvh.unit_from_text("cm") == "cm" and bvh.unit_from_text("0.05644") == 0.05644
+    with pytest.raises(ValueError, match="unit must be .* got 'furlong'"):
+        bvh.unit_from_text("furlong")
     with pytest.raises(ValueError, match="up must be"):
         bvh.landmarks_from_bvh(mocap_dir / CMU, up="w")
 
@@ -279,6 +282,23 @@ def test_mixamo_and_biovision_names_give_the_same_landmarks(mocap_dir, tmp_path)
     b = bvh.parse_bvh(mocap_dir / CMU)
     tip = bvh.joint_positions(b)[:, b.names.index("LeftToeBase/end")] * 0.01 @ bvh.TO_Z_UP["y"].T
     np.testing.assert_allclose(given.positions[:, LANDMARKS.index("left_toe")], tip, atol=1e-12)
+
+
+def test_a_head_top_joint_puts_the_head_halfway(mocap_dir, tmp_path):
+    # Mixamo ends the head at a joint named HeadTop_End, at the top of the head
+    lines = [line.strip() for line in (mocap_dir / CMU).read_text().splitlines()]
+    site = lines.index("End Site", next(k for k, line in enumerate(lines) if line.strip() == "JOINT Head"))
+    lines[site] = "JOINT HeadTop_End"  # its "{" and OFFSET follow; give it channels and a tip
+    lines[site + 3 : site + 3] = ["CHANNELS 0", "End Site", "{", "OFFSET 0 0 0", "}"]
+    text = "\n".join(lines) + "\n"
+    path = tmp_path / "headtop.bvh"
+    path.write_text(text)
+    b = bvh.parse_bvh(path)
+    assert "HeadTop_End" in b.names and "Head/end" not in b.names
+    clip, cmu = bvh.landmarks_from_bvh(path), bvh.landmarks_from_bvh(mocap_dir / CMU)
+    h, n = LANDMARKS.index("head"), LANDMARKS.index("neck")
+    np.testing.assert_allclose(clip.positions[:, h], 0.5 * (cmu.positions[:, h] + cmu.positions[:, n]), atol=1e-12)
+    np.testing.assert_array_equal(clip.positions[:, :h], cmu.positions[:, :h])
 
 
 def test_unrecognised_skeleton_is_a_clear_error(mocap_dir, tmp_path):

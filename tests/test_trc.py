@@ -38,10 +38,12 @@ def test_keypoint_clip_is_a_standing_adult(mocap_dir):
     assert not clip.present[LANDMARKS.index("neck")] and clip.present[LANDMARKS.index("head")]
     f = clip_figures(clip)
     assert 0.75 < f["leg_m"] < 0.95 and 0.8 < f["pelvis_height_m"] < 1.05
-    assert 0.5 < f["head_above_pelvis_m"] < 0.9  # the top of the head
+    assert 0.5 < f["head_above_pelvis_m"] < 0.8  # the centre of the head
+    t = trc.parse_trc(mocap_dir / BALANCE)
+    centre = 0.5 * (t.marker("Head") + t.marker("Nose")) @ Y_UP_TO_Z_UP.T
+    np.testing.assert_allclose(clip.positions[:, LANDMARKS.index("head")], centre)
     assert f["seconds_with_a_foot_down"] == 1.0 and f["toes_forward"] == 1.0
     # the joint keypoints are the landmarks, turned to z up
-    t = trc.parse_trc(mocap_dir / BALANCE)
     np.testing.assert_allclose(clip.positions[:, LANDMARKS.index("right_knee")], t.marker("RKnee") @ Y_UP_TO_Z_UP.T)
     toe = 0.5 * (t.marker("LBigToe") + t.marker("LSmallToe")) @ Y_UP_TO_Z_UP.T
     np.testing.assert_allclose(clip.positions[:, LANDMARKS.index("left_toe")], toe)
@@ -59,13 +61,17 @@ def test_short_gaps_are_filled_by_spline_and_the_ends_trimmed(mocap_dir):
     assert error[:, k["right_knee"]].max() < 0.01  # 8 frames
     assert error[:, k["left_ankle"]].max() < 0.01  # 5 frames
     assert error[:, k["right_wrist"]].max() < 0.03  # 12 frames = 0.2 s, the longest filled
-    untouched = [n for n in LANDMARKS if n not in ("right_knee", "left_ankle", "right_wrist", "left_wrist", "neck")]
+    filled = ("right_knee", "left_ankle", "right_wrist", "left_wrist")
+    untouched = [n for n in LANDMARKS if n not in (*filled, "neck", "head")]
     np.testing.assert_array_equal(
         clip.positions[:, [k[n] for n in untouched]], truth.positions[3:, [k[n] for n in untouched]]
     )
     text = trc.summary(mocap_dir / GAPS)
     assert "gaps filled:   LAnkle 5, LWrist 3, RKnee 8, RWrist 12" in text
     assert "frames kept 4-100 of 100" in text
+    # Nose is missing for 0.67 s: the head, which it helps make, is left out
+    assert not clip.present[k["head"]]
+    assert "left out:      head: marker 'Nose' is missing for 40 frames (0.67 s, frames 40-79" in text
 
 
 def test_derived_gap_file_is_what_the_documented_transformation_writes(mocap_dir, tmp_path):
@@ -91,8 +97,12 @@ def test_long_gap_is_an_error_naming_marker_frames_and_lines(mocap_dir, tmp_path
     with pytest.raises(ValueError, match=message + r"; gaps up to 0.2 s \(12 frames\) are filled"):
         trc.landmarks_from_trc(path)
     assert trc.landmarks_from_trc(path, max_gap=0.25).nframe == 100
-    # a long gap in a marker no landmark uses does not matter
-    assert trc.landmarks_from_trc(blank(mocap_dir, tmp_path, "Nose", 1, 100, "nose.trc")).nframe == 100
+    # a long gap in a marker the legs do not need leaves its landmark out
+    clip = trc.landmarks_from_trc(blank(mocap_dir, tmp_path, "LElbow", 20, 80, "elbow.trc"))
+    assert clip.nframe == 100 and not clip.present[LANDMARKS.index("left_elbow")]
+    assert clip.present[LANDMARKS.index("left_wrist")]
+    clip = trc.landmarks_from_trc(blank(mocap_dir, tmp_path, "RHeel", 1, 100, "heel.trc"))  # unused
+    assert clip.nframe == 100 and clip.present.sum() == 15
 
 
 def test_a_marker_set_that_cannot_form_the_legs_lists_what_is_missing(mocap_dir, tmp_path):

@@ -28,8 +28,12 @@ Landmarks come from joint names (`landmark_joints`): the knees and elbows by nam
 common conventions (CMU's BVH and Mixamo: LeftLeg, LeftForeArm; LAFAN1; Biovision's
 LeftKnee, LeftElbow; Blender's shin.L, forearm.L; any "namespace:" prefix such as
 Mixamo's "mixamorig:" is dropped), the hips and shoulders as their parents, the ankles
-and wrists as their children, the toes (ball of the foot) as the ankle's child or End
-Site, the neck (base of the head) as the head joint and the head as its end.
+and wrists as their children (CMU's BVH conversion: the wrist at LeftFingerBase, since
+its LeftHand is the forearm's twist joint), the toes (ball of the foot) as the ankle's
+child or End Site, the neck (base of the head) as the head joint and the head (its
+centre) as the head joint's end: CMU's head bone ends about 9 cm above the base of the
+skull, near the centre; where the end is named as the top of the head (Mixamo's
+HeadTop_End), the head is halfway to it.
 
 Errors are `MocapParseError` naming the file and line.
 """
@@ -365,7 +369,7 @@ FOOT = {"foot", "ankle", "talus"}
 HAND = {"hand", "wrist", "carpus"}
 TOE = {"toe", "toes", "toebase", "ball", "toe0", "toe1"}
 TWIST = ("roll", "twist")
-MIN_HEAD = 0.05  # m: a head joint's end nearer than this to its origin is no head top
+MIN_HEAD = 0.05  # m: a head joint's end nearer than this to its origin is not the head
 
 
 def name_parts(name: str) -> tuple[str | None, str]:
@@ -464,7 +468,12 @@ def landmark_joints(bvh: Bvh, joints: dict[str, str] | None = None) -> dict[str,
         if elbow is not None:
             out[f"{side}_elbow"] = elbow
             out[f"{side}_shoulder"] = up(elbow)
-            out[f"{side}_wrist"] = down(elbow, HAND)
+            wrist = down(elbow, HAND)
+            # CMU's BVH conversion splits the forearm as CMU's skeleton does: its LeftHand
+            # is the forearm's twist joint, 10 cm short of the wrist, where LeftFingerBase
+            # (and the thumb) start.
+            base = [k for k in children.get(wrist, []) if name_parts(names[k])[1] == "fingerbase"]
+            out[f"{side}_wrist"] = base[0] if base else wrist
     for base in HEAD:
         head = find(None, {base}, "neck")
         if head is not None:
@@ -549,6 +558,16 @@ def choose_up(points: np.ndarray, rest: np.ndarray | None = None) -> str:
     return up
 
 
+def unit_from_text(text: str) -> str | float:
+    """A `unit=` argument from command-line text: "auto", a unit name or metres per unit."""
+    if text == "auto" or text in UNITS:
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"unit must be 'auto', one of {sorted(UNITS)} or metres per unit, got {text!r}") from None
+
+
 def _unit_scale(unit: str | float) -> float:
     if isinstance(unit, str):
         if unit not in UNITS:
@@ -601,13 +620,15 @@ def _landmarks(path, up, unit, joints):
     rest = joint_positions(rest_pose(bvh))[:, columns]
     rest[:, absent] = np.nan
     points, up_used, unit_used = to_z_up_metres(points, up, unit, rest)
-    # A head joint's end that is too near its origin is not the head's top (a rig that
-    # stops at the face): leave the landmark out rather than put the head at the neck.
     h, n = LANDMARKS.index("head"), LANDMARKS.index("neck")
     if index["head"] is not None and "head" not in (joints or {}) and np.isfinite(points[:, [h, n]]).all():
+        # A head joint's end too near its origin is not in the head (a rig that stops at
+        # the face): leave the landmark out rather than put the head at the neck.
         if np.median(np.linalg.norm(points[:, h] - points[:, n], axis=1)) < MIN_HEAD:
             points[:, h] = np.nan
             index["head"] = None
+        elif "top" in name_parts(bvh.names[index["head"]])[1]:
+            points[:, h] = 0.5 * (points[:, h] + points[:, n])  # the centre, halfway to the top
     clip = LandmarkClip(points, bvh.rate, Path(path).name)
     return clip, {"bvh": bvh, "joints": index, "up": up_used, "unit": unit_used}
 
@@ -617,10 +638,10 @@ def _landmarks(path, up, unit, joints):
 FOOT_POINTS = ("left_ankle", "right_ankle", "left_toe", "right_toe")
 
 
-def clip_figures(clip: LandmarkClip) -> dict[str, float]:
+def clip_figures(clip: LandmarkClip) -> dict[str, float | str]:
     """Physical figures of a landmark clip, for summaries and sanity checks: the pelvis
     (the hips' midpoint) speed over the ground and height, the head's height above the
-    pelvis, the floor (the lowest foot point of the clip) and in what share of the
+    pelvis (the neck's where the clip has no head), the floor (the lowest foot point of the clip) and in what share of the
     clip's whole seconds some foot comes within 10 cm of it."""
     p = {n: clip.positions[:, k] for k, n in enumerate(LANDMARKS)}
     pelvis = 0.5 * (p["left_hip"] + p["right_hip"])
@@ -628,7 +649,8 @@ def clip_figures(clip: LandmarkClip) -> dict[str, float]:
     floor = float(feet.min())
     second = max(int(round(clip.rate)), 1)
     windows = [feet[s : s + second].min() for s in range(0, clip.nframe - second + 1, second)]
-    top = p["head"] if clip.present[LANDMARKS.index("head")] else p["neck"]
+    top_name = next((n for n in ("head", "neck") if clip.present[LANDMARKS.index(n)]), "head")
+    top = p[top_name]
     left = p["left_hip"] - p["right_hip"]
     forward = np.stack([left[:, 1], -left[:, 0]], axis=1)  # left x up, on the ground
     toes = [n for n in ("left", "right") if clip.present[LANDMARKS.index(f"{n}_toe")]]
@@ -639,6 +661,7 @@ def clip_figures(clip: LandmarkClip) -> dict[str, float]:
         "pelvis_travel_m": float(np.linalg.norm(pelvis[-1, :2] - pelvis[0, :2])),
         "pelvis_height_m": float(np.median(pelvis[:, 2] - floor)),
         "head_above_pelvis_m": float(np.median(top[:, 2] - pelvis[:, 2])) if np.isfinite(top).all() else np.nan,
+        "head_from": top_name,
         "leg_m": _leg_length(clip.positions),
         "floor_m": floor,
         "seconds_with_a_foot_down": float(np.mean([w - floor < 0.10 for w in windows])) if windows else np.nan,
@@ -656,7 +679,9 @@ def figure_lines(clip: LandmarkClip) -> list[str]:
         f"landmarks:     {len(present)} of {len(LANDMARKS)}" + (f" (none for {', '.join(absent)})" if absent else ""),
         f"pelvis speed:  {f['pelvis_speed_m_s']:.2f} m/s (horizontal, mean); {f['pelvis_travel_m']:.2f} m start to end",
         f"pelvis height: {f['pelvis_height_m']:.2f} m above the lowest foot point (median); legs {f['leg_m']:.2f} m",
-        f"head:          {f['head_above_pelvis_m']:.2f} m above the pelvis (median)",
+        f"{f['head_from'] + ':':15}{f['head_above_pelvis_m']:.2f} m above the pelvis (median)"
+        if np.isfinite(f["head_above_pelvis_m"])
+        else "head:          none (no head or neck landmark)",
         f"feet:          some foot within 10 cm of the floor in {100 * f['seconds_with_a_foot_down']:.0f}% of the seconds",
         f"toes:          point forward of the hips in {100 * f['toes_forward']:.0f}% of the frames"
         + (" (mirrored? left and right may be swapped, or the axes left-handed)" if f["toes_forward"] < 0.5 else ""),

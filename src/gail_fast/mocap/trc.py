@@ -23,17 +23,20 @@ Landmarks are formed from markers by a named marker set (`MARKER_SETS`):
   and HALPE_26 names as Pose2Sim, Sports2D and OpenCap's video keypoints write them:
   RHip, RKnee, RAnkle, RBigToe, RSmallToe, RShoulder, RElbow, RWrist, Head, ...). Joint
   keypoints are the joint centres; the ball of the foot is the midpoint of the big and
-  small toe keypoints (a few cm ahead of it); the head is the "Head" keypoint (top of the
-  head in BODY_25B/HALPE); their "Neck" is the base of the neck, not of the head, and is
-  not used.
+  small toe keypoints (a few cm ahead of it); the head's centre is the midpoint of the
+  ears, or else of the "Head" keypoint (the top of the head in BODY_25B/HALPE) and the
+  nose, which lies some 5 cm ahead of it; their "Neck" is the base of the neck, not of
+  the head, and is not used.
 - "auto": "opencap" if the file has its markers, else "openpose".
 
 Gaps: a missing run of frames inside a marker's recording is filled by the C++ cubic
 spline through the frames it has, if it lasts at most `MAX_GAP` seconds (0.2 s, about a
-fifth of a walking stride, where a spline stays within a few cm); a longer one is an
-error naming the marker and the frames. Frames at the start or end where a marker the
-set uses is missing are trimmed off (no spline extrapolates well). Only the markers the
-set uses are filled or checked.
+fifth of a walking stride, where a spline stays within a few cm). A longer one in a
+marker that the legs and hips need (`landmarks.REQUIRED`) is an error naming the marker,
+its frames and the file's lines; in any other marker it leaves out the landmarks made
+from that marker (the summary says which and why). Frames at the start or end where a
+needed marker is missing are trimmed off (no spline extrapolates well). Only the markers
+the set uses are filled or checked.
 
 Errors in the file are `MocapParseError` naming the file and line; a landmark the set
 cannot form is a `ValueError` listing what is missing.
@@ -222,7 +225,7 @@ MARKER_SETS: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {
         "right_elbow": (("RElbow",),),
         "left_wrist": (("LWrist",),),
         "right_wrist": (("RWrist",),),
-        "head": (("Head",),),
+        "head": (("LEar", "REar"), ("Head", "Nose")),
     },
 }
 
@@ -298,48 +301,71 @@ def _runs(missing: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))
 
 
-def fill_gaps(trc: Trc, markers: list[str], max_gap: float = MAX_GAP) -> tuple[np.ndarray, dict[str, int], slice]:
+def _gap_text(trc: Trc, marker: str, start: int, stop: int) -> str:
+    """A gap of frames [start, stop) in words, with the file's frame numbers and lines."""
+    n, last = stop - start, stop - 1
+    return (
+        f"marker {marker!r} is missing for {n} frames ({n / trc.rate:.2f} s, frames {trc.frames[start]:g}-"
+        f"{trc.frames[last]:g}, file lines {trc.first_data_line + start}-{trc.first_data_line + last})"
+    )
+
+
+def fill_gaps(
+    trc: Trc, markers: list[str], max_gap: float = MAX_GAP, required: set[str] | frozenset[str] = frozenset()
+) -> tuple[np.ndarray, dict[str, int], slice, dict[str, str]]:
     """The `markers`' positions `(nframe, len(markers), 3)` with the inner gaps filled by
     cubic spline, cut to the frames where every one of them is recorded or filled.
 
+    A marker that is not `required` and has a gap longer than `max_gap` seconds (at the
+    ends included) is dropped instead: NaN throughout, and it does not cut the frames.
+
     Returns:
-        (positions over the kept frames, frames filled per marker, the kept frames).
+        (positions over the kept frames, frames filled per marker, the kept frames,
+        the reason each dropped marker was dropped).
 
     Raises:
         ValueError naming the file, the marker and the frames of a gap longer than
-        `max_gap` seconds, or of a marker never recorded.
+        `max_gap` seconds in a required marker, or of a required marker never recorded.
     """
     pos = np.stack([trc.marker(m) for m in markers], axis=1).copy()
     ok = np.isfinite(pos[..., 0])
+    longest = int(np.floor(max_gap * trc.rate + 1e-9))
+    dropped: dict[str, str] = {}
+    for k, m in enumerate(markers):
+        if m in required:
+            if not ok[:, k].any():
+                raise ValueError(f"{trc.path}: marker {m!r} has no recorded frame")
+            continue
+        long = [(a, b) for a, b in _runs(~ok[:, k]) if b - a > longest]
+        if long:
+            dropped[m] = _gap_text(trc, m, *long[0])
     first, last = 0, trc.nframe
     for k, m in enumerate(markers):
-        have = np.flatnonzero(ok[:, k])
-        if have.size == 0:
-            raise ValueError(f"{trc.path}: marker {m!r} has no recorded frame")
-        first, last = max(first, int(have[0])), min(last, int(have[-1]) + 1)
+        if m not in dropped:
+            have = np.flatnonzero(ok[:, k])
+            first, last = max(first, int(have[0])), min(last, int(have[-1]) + 1)
     if last - first < 2:
         raise ValueError(f"{trc.path}: fewer than 2 frames where the markers {markers} are all recorded")
     filled: dict[str, int] = {}
-    longest = int(np.floor(max_gap * trc.rate + 1e-9))
+    t = trc.time[first:last]
     for k, m in enumerate(markers):
-        have = ok[first:last, k]
-        runs = _runs(~have)
-        if not runs:
+        if m in dropped:
+            pos[:, k] = np.nan
             continue
-        for a, b in runs:
+        have = ok[first:last, k]
+        for a, b in _runs(~have):
             if b - a > longest:
-                f0, f1 = first + a, first + b - 1
                 raise ValueError(
-                    f"{trc.path}: marker {m!r} is missing for {b - a} frames ({(b - a) / trc.rate:.2f} s, frames "
-                    f"{trc.frames[f0]:g}-{trc.frames[f1]:g}, file lines {trc.first_data_line + f0}-"
-                    f"{trc.first_data_line + f1}); gaps up to {max_gap:g} s ({longest} frames) are filled"
+                    f"{trc.path}: {_gap_text(trc, m, first + a, first + b)}; gaps up to {max_gap:g} s "
+                    f"({longest} frames) are filled"
                 )
-        t = trc.time[first:last]
+        if have.all():
+            continue
         known = np.flatnonzero(have)
         values, _ = cubic_spline(t[known], pos[first:last, k][known], t[~have])
         pos[first:last, k][~have] = values
         filled[m] = int((~have).sum())
-    return pos[first:last], filled, slice(first, last)
+    return pos[first:last], filled, slice(first, last), dropped
 
 
 # ---- landmarks -----------------------------------------------------------------------
@@ -369,8 +395,16 @@ def _landmarks(path, marker_set, up, units, max_gap):
     trc = parse_trc(path)
     chosen = choose_marker_set(trc) if marker_set == "auto" else marker_set
     plan = marker_plan(trc, chosen)
-    used = sorted({m for a in plan.values() if a for m in (PELVIS if a == (HARRINGTON,) else a)})
-    pos, filled, kept = fill_gaps(trc, used, max_gap)
+
+    def markers_of(a: tuple[str, ...]) -> tuple[str, ...]:
+        return PELVIS if a == (HARRINGTON,) else a
+
+    used = sorted({m for a in plan.values() if a for m in markers_of(a)})
+    required = {m for n in REQUIRED for m in markers_of(plan[n])}
+    pos, filled, kept, dropped = fill_gaps(trc, used, max_gap, required)
+    # a landmark with a marker dropped for a long gap is left out (none of them is required)
+    left_out = {n: dropped[m] for n, a in plan.items() if a for m in markers_of(a) if m in dropped}
+    plan = {n: (None if n in left_out else a) for n, a in plan.items()}
     if units is not None and units not in UNITS:
         raise ValueError(f"units must be one of {sorted(UNITS)}, got {units!r}")
     metres = UNITS[units or trc.units]
@@ -389,7 +423,15 @@ def _landmarks(path, marker_set, up, units, max_gap):
             points[:, k] = np.mean([marker[m] for m in a], axis=0)
     points, up_used, _ = to_z_up_metres(points, up, 1.0)
     clip = LandmarkClip(points, trc.rate, Path(path).name)
-    meta = {"trc": trc, "marker_set": chosen, "plan": plan, "filled": filled, "kept": kept, "up": up_used}
+    meta = {
+        "trc": trc,
+        "marker_set": chosen,
+        "plan": plan,
+        "filled": filled,
+        "kept": kept,
+        "up": up_used,
+        "left_out": left_out,
+    }
     return clip, meta
 
 
@@ -419,6 +461,8 @@ def summary(
         + ", ".join(f"{n}={_formed(a)}" for n, a in meta["plan"].items() if a),
         f"gaps filled:   {gaps} (frames; by cubic spline, at most {max_gap:g} s each)",
     ]
+    for landmark, why in meta["left_out"].items():
+        lines.append(f"left out:      {landmark}: {why}, longer than {max_gap:g} s")
     if kept.start > 0 or kept.stop < trc.nframe:
         lines.append(
             f"trimmed:       frames kept {kept.start + 1}-{kept.stop} of {trc.nframe} (markers missing at the ends)"
