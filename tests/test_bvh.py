@@ -454,3 +454,14 @@ def test_shipped_bvh_files_carry_their_terms(mocap_dir):
     assert "Permission is hereby granted" in (mocap_dir / "bvhtools" / "LICENSE_bvhtools.txt").read_text()
     assert "NSF EIA-0196217" in (mocap_dir / "cmu_bvh" / "TERMS_CMU.txt").read_text()
     assert "bvhtools/test3_excerpt.bvh" in readme and "cmu_bvh/02_01.bvh: a CMU take as BVH (derived)" in readme
+
+
+def test_cli_converts_a_bvh_clip_to_a_retargeted_dataset(tmp_path, capsys):
+    from gail_fast.data import mocap_file
+    from gail_fast.demos import Demonstrations
+    from gail_fast.mocap import __main__ as cli
+
+    cli.main(["convert", "--bvh", str(mocap_file("cmu_bvh/02_01.bvh")), "--out", str(tmp_path / "walk.npz")])
+    assert "landmark error median" in capsys.readouterr().out
+    demos = Demonstrations.load(tmp_path / "walk.npz", "Humanoid21Imitation-v0")
+    assert demos.qpos is not None and len(demos.qpos) == len(demos.features) == 191

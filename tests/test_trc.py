@@ -286,3 +286,18 @@ def test_shipped_trc_files_carry_their_terms(mocap_dir):
         "Balancing_for_IK_gaps.trc | derived",
     ):
         assert name in readme
+
+
+def test_cli_converts_a_trc_clip_and_refuses_two_kinds_of_source(tmp_path, capsys):
+    import pytest as _pytest
+
+    from gail_fast.data import mocap_file
+    from gail_fast.demos import Demonstrations
+    from gail_fast.mocap import __main__ as cli
+
+    trc_path = str(mocap_file("pose2sim/Balancing_for_IK_gaps.trc"))
+    cli.main(["convert", "--trc", trc_path, "--out", str(tmp_path / "b.npz")])
+    assert Demonstrations.load(tmp_path / "b.npz", "Humanoid21Imitation-v0").qpos is not None
+    with _pytest.raises(SystemExit) as e:
+        cli.main(["info", "--trc", trc_path, "--bvh", str(mocap_file("cmu_bvh/02_01.bvh"))])
+    assert e.value.code == 2 and "one kind of source" in capsys.readouterr().err

@@ -6,6 +6,11 @@
         [--units mm] --env Humanoid21Imitation-v0 --out dance.npz
     python -m gail_fast.mocap info --asf S.asf --amc M.amc          (with its retargeting error)
     python -m gail_fast.mocap info --keypoints K.npy --fps 30
+    python -m gail_fast.mocap convert --bvh F.bvh [--bvh F2.bvh ...] [--up auto] [--bvh-unit auto] \\
+        --env Humanoid21Imitation-v0 --out clip.npz
+    python -m gail_fast.mocap convert --trc F.trc [--trc F2.trc ...] [--marker-set auto] [--max-gap 0.2] \\
+        --env Humanoid21Imitation-v0 --out clip.npz
+    python -m gail_fast.mocap info --bvh F.bvh          (or --trc F.trc; with its retargeting error)
 """
 
 from __future__ import annotations
@@ -50,10 +55,14 @@ def retarget_report(solved) -> str:
 
 
 def sources(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
-    """ "amc" or "keypoints", after checking that the flags name exactly one kind of source."""
+    """ "amc", "keypoints", "bvh" or "trc", after checking that the flags name exactly one
+    kind of source."""
     amc, keypoints = bool(args.asf or args.amc), bool(args.keypoints)
-    if amc == keypoints:
-        parser.error("give either --asf with --amc (motion capture) or --keypoints with --fps (video)")
+    kinds = [k for k, given in (("amc", amc), ("keypoints", keypoints), ("bvh", args.bvh), ("trc", args.trc)) if given]
+    if len(kinds) != 1:
+        parser.error("give one kind of source: --asf with --amc, --keypoints with --fps, --bvh or --trc")
+    if kinds[0] in ("bvh", "trc"):
+        return kinds[0]
     if amc and not (args.asf and args.amc):
         parser.error("motion capture needs both --asf and --amc")
     if keypoints and args.fps is None:
@@ -63,8 +72,8 @@ def sources(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     from gail_fast.demos import summary
-    from gail_fast.mocap import keypoints
-    from gail_fast.mocap.convert import control_rate_of, convert, landmarks_from_amc
+    from gail_fast.mocap import bvh, keypoints, trc
+    from gail_fast.mocap.convert import control_rate_of, convert, landmarks_from_amc, retargeted_dataset
     from gail_fast.mocap.retarget import Retargeter
 
     parser = argparse.ArgumentParser(
@@ -90,15 +99,44 @@ def main(argv: list[str] | None = None) -> None:
         )
         p.add_argument("--fps", type=float, help="the keypoint video's frame rate in Hz")
         p.add_argument("--units", choices=sorted(keypoints.UNITS), default="mm", help="units of the keypoints")
+        for kind, what in (("bvh", "BVH motion"), ("trc", "TRC marker")):
+            p.add_argument(
+                f"--{kind}",
+                type=Path,
+                action="append" if several else "store",
+                help=f"{what} file" + (" (repeat for several clips)" if several else ""),
+            )
+        p.add_argument(
+            "--up", choices=["auto", *bvh.TO_Z_UP], default="auto", help="BVH/TRC up axis (auto: from the motion)"
+        )
+        p.add_argument(
+            "--bvh-unit", default="auto", help="BVH length unit: auto (from the legs), m, cm, mm, in or metres per unit"
+        )
+        p.add_argument(
+            "--marker-set", choices=["auto", *trc.MARKER_SETS], default="auto", help="TRC markers to landmarks"
+        )
+        p.add_argument("--max-gap", type=float, default=trc.MAX_GAP, help="longest TRC marker gap (s) filled by spline")
     conv.add_argument("--env", default="Humanoid21Imitation-v0")
     conv.add_argument("--out", type=Path, required=True)
     conv.add_argument("--mirror", action="store_true", help="add each clip mirrored left-right (doubles the data)")
     args = parser.parse_args(argv)
     source = sources(conv if args.command == "convert" else inf, args)
     try:
+        unit = bvh.unit_from_text(args.bvh_unit)
+
+        def landmarks(path: Path):
+            if source == "bvh":
+                return bvh.landmarks_from_bvh(path, args.up, unit)
+            return trc.landmarks_from_trc(path, args.marker_set, args.up, max_gap=args.max_gap)
+
         if args.command == "convert":
             if source == "amc":
                 demos, solved = convert(args.asf, args.amc, args.env, args.rate, args.mirror)
+            elif source in ("bvh", "trc"):
+                files = args.bvh or args.trc
+                clips = [landmarks(f) for f in files]
+                label = f"{source}: " + ", ".join(f.name for f in files)
+                demos, solved = retargeted_dataset(args.env, label, clips, args.mirror)
             else:
                 demos, solved = keypoints.convert_keypoints(args.keypoints, args.env, args.fps, args.units, args.mirror)
             demos.save(args.out)
@@ -110,6 +148,13 @@ def main(argv: list[str] | None = None) -> None:
             skeleton = parse_asf(args.asf)
             clip = landmarks_from_amc(skeleton, parse_amc(args.amc, skeleton), args.rate)
             print(retarget_report(Retargeter().retarget(clip, control_rate_of("Humanoid21Imitation-v0"))))
+        elif source in ("bvh", "trc"):
+            path = args.bvh or args.trc
+            if source == "bvh":
+                print(bvh.summary(path, args.up, unit))
+            else:
+                print(trc.summary(path, args.marker_set, args.up, max_gap=args.max_gap))
+            print(retarget_report(Retargeter().retarget(landmarks(path), control_rate_of("Humanoid21Imitation-v0"))))
         else:
             print(keypoints.summary(args.keypoints, args.fps, args.units))
     except (MocapParseError, ValueError) as e:
