@@ -132,7 +132,7 @@ def main() -> None:
     out = args.out or Path(tempfile.mkdtemp(prefix="viewer_pages_"))
     out.mkdir(parents=True, exist_ok=True)
     cmu = "cmu/02.asf", "cmu/02_01.amc", "cmu/02_02.amc"
-    convert(mocap_file(cmu[0]), [mocap_file(c) for c in cmu[1:]], ENV).save(out / "walk.npz")
+    convert(mocap_file(cmu[0]), [mocap_file(c) for c in cmu[1:]], ENV)[0].save(out / "walk.npz")
     model = mujoco_model(ENV)
     scene = load_scene(model)
     episode = continuous_recording(args.frames)

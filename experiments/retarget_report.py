@@ -28,8 +28,10 @@ RATE = 1 / 0.015
 def main() -> None:
     retargeter = Retargeter()
     kin = retargeter.kin
-    print("| clip | s of motion | s to retarget | landmark error median / 95% / worst (cm) | lowest foot (cm) "
-          "| planted-foot slide median (m/s) | largest feature move (std) |")
+    print(
+        "| clip | s of motion | s to retarget | landmark error median / 95% / worst (cm) | lowest foot (cm) "
+        "| planted-foot slide median (m/s) | largest feature move (std) |"
+    )
     print("|---|---|---|---|---|---|---|")
     moves = []
     for asf, amc in CLIPS:

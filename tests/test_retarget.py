@@ -53,11 +53,13 @@ def test_joint_limits_hold_and_feet_stay_on_the_floor(walks, retargeter, amc):
     assert (low.min(axis=1)[solved.support] < 0.01).all()
 
 
-def test_flat_planted_feet_barely_slide(walks, retargeter):
+def test_planted_feet_barely_slide(walks, retargeter):
     for amc, (_, solved) in walks.items():
         contact, slide = humanoid.foot_contact_and_slide(retargeter.kin, solved.qpos, 1 / RATE)
-        assert contact.mean() > 0.2, amc
-        assert np.median(slide[contact]) < 0.1, amc  # m/s
+        planted = contact & solved.planted[:-1] & solved.planted[1:]
+        assert planted.mean() > 0.15, amc
+        # m/s, the sole point in contact: the recordings' own planted feet drift by more
+        assert np.median(slide[planted]) < 0.05, amc
 
 
 def test_velocities_are_the_derivatives_of_the_positions(walks, retargeter):

@@ -51,7 +51,7 @@ def save_run(folder: Path, env_id: str, policy: GaussianPolicy, **extra) -> Path
 @pytest.fixture(scope="module")
 def walk(tmp_path_factory, mocap_dir) -> Path:
     path = tmp_path_factory.mktemp("clips") / "walk.npz"
-    convert(mocap_dir / "cmu" / "02.asf", [mocap_dir / "cmu" / "02_01.amc"], ENV).save(path)
+    convert(mocap_dir / "cmu" / "02.asf", [mocap_dir / "cmu" / "02_01.amc"], ENV)[0].save(path)
     return path
 
 

@@ -25,7 +25,7 @@ from gail_fast.mocap.spline import cubic_spline, resample
 # Landmark weights: the legs and the pelvis set the gait; the head and the neck are the
 # least alike between a recording and the model (no neck joint here).
 WEIGHTS = {name: 0.5 if name in ("neck", "head") else 1.0 for name in LANDMARKS}
-# A foot point is planted while it is within PLANT_HEIGHT of its low (5th percentile) and slower than
+# A foot point is planted while it is within PLANT_HEIGHT of its low (over the second around) and slower than
 # PLANT_SPEED; recordings let planted feet drift (marker noise, skin motion), and that
 # drift would teach sliding, so a planted point's target is held still.
 PLANT_HEIGHT = 0.03  # m
@@ -50,13 +50,18 @@ class Retargeted:
     rate: float
     error: np.ndarray  # (nframe, NLANDMARK) landmark distance (m) after the solve, NaN where absent
     lift: np.ndarray  # (nframe,) how far the body was raised to put the feet on the floor (m)
-    support: np.ndarray  # (nframe,) bool: the clip has a foot planted
+    planted: np.ndarray  # (nframe, 2) bool: the clip has the left / right foot planted
     scale: float  # humanoid leg length / clip leg length
     source: str
 
     @property
     def nframe(self) -> int:
         return len(self.qpos)
+
+    @property
+    def support(self) -> np.ndarray:
+        """(nframe,) bool: the clip has a foot planted."""
+        return self.planted.any(axis=1)
 
     def error_summary(self) -> dict[str, float]:
         """Median and worst landmark error in metres, and the landmark of the worst."""
@@ -84,7 +89,12 @@ def hold_planted_feet(target: np.ndarray, present: np.ndarray, rate: float) -> n
             continue
         x = target[:, i]
         speed = np.linalg.norm(np.gradient(x[:, :2], axis=0), axis=1) * rate
-        on = (x[:, 2] < np.percentile(x[:, 2], 5) + PLANT_HEIGHT) & (speed < PLANT_SPEED)
+        # height over the lowest the point came within a second either way: recordings'
+        # floors drift by centimetres over a take
+        half = int(rate)
+        padded = np.pad(x[:, 2], half, mode="edge")
+        floor = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1).min(axis=1)
+        on = (x[:, 2] < floor + PLANT_HEIGHT) & (speed < PLANT_SPEED)
         offset = np.zeros((n, 2))
         weight = np.zeros(n)
         edges = np.flatnonzero(np.diff(np.r_[0, on.astype(int), 0]))
@@ -269,28 +279,31 @@ class Retargeter:
         q = self.solve_frame(target[0], weight[0], self._initial(target[0]), None, iterations=100, free=False)
         q, previous = self.solve_frame(target[0], weight[0], q, None, iterations=200), None
         feet = [[LANDMARKS.index(f"{side}_{point}") for point in ("toe", "ankle")] for side in ("left", "right")]
-        flat = FLAT_WEIGHT * np.stack([planted[:, f].any(axis=1) for f in feet], axis=1)
+        flat = FLAT_WEIGHT * np.stack([planted[:, f].any(axis=1) for f in feet], axis=1)  # (nframe, 2)
         for t in range(len(target)):
             q = self.solve_frame(target[t], weight[t], q, previous, iterations=30, flat=flat[t])
             qpos[t] = previous = q
         error = np.array([np.linalg.norm(self.points(q) - x, axis=1) for q, x in zip(qpos, target)])
         error[:, ~present] = np.nan
-        support = planted[:, [LANDMARKS.index(n) for n in FOOT_POINTS]].any(axis=1)
-        lift = self._put_on_floor(qpos, support)
+        foot_planted = flat > 0
+        lift = self._put_on_floor(qpos, foot_planted)
         qvel = spline_velocities(qpos, control_rate)
-        return Retargeted(qpos, qvel, control_rate, error, lift, support, scale, clip.source)
+        return Retargeted(qpos, qvel, control_rate, error, lift, foot_planted, scale, clip.source)
 
-    def _put_on_floor(self, qpos: np.ndarray, support: np.ndarray) -> np.ndarray:
-        """Moves the body up or down so that the lowest foot touches the floor in the
-        frames where the clip has a foot planted (`support`), by amounts interpolated in
-        time between them (a flight phase stays in the air), and never lets a foot go
+    def _put_on_floor(self, qpos: np.ndarray, planted: np.ndarray) -> np.ndarray:
+        """Moves the body up or down so that a planted foot (`planted` `(nframe, 2)`,
+        left and right) touches the floor, by amounts interpolated in time between the
+        frames that have one (a flight phase stays in the air), and never lets a foot go
         below the floor. Returns the lift per frame (m)."""
-        low = self.kin.lowest_foot_point(qpos).min(axis=1)
+        low = self.kin.lowest_foot_point(qpos)
+        support = planted.any(axis=1)
         frames = np.arange(len(qpos))
-        lift = (
-            np.interp(frames, frames[support], -low[support]) if support.any() else np.full(len(low), -np.median(low))
-        )
-        lift = np.maximum(lift, -low)
+        if support.any():
+            on_floor = np.where(planted, low, np.inf).min(axis=1)  # the lower planted foot
+            lift = np.interp(frames, frames[support], -on_floor[support])
+        else:
+            lift = np.full(len(low), -np.median(low.min(axis=1)))
+        lift = np.maximum(lift, -low.min(axis=1))
         qpos[:, 2] += lift
         return lift
 
