@@ -24,6 +24,11 @@ Format (version 2), episodes concatenated along the first axis:
 A frame's time is its index in its episode times the environment's control interval
 (`env_id` fixes it), so the format stores no frame rate or phase.
 
+Loading reads every member's .npy header first (dtype, dimensions, rows against
+`episode_lengths`, size against the archive's) and refuses, before reading any array, a
+file whose arrays would take more than `MAX_BYTES` (1 GiB) unpacked; arrays that are
+not finite are refused too. Each problem is a ValueError naming the file.
+
 CLI:
     python -m gail_fast.demos record RUN_OR_CHECKPOINT --episodes 25 --out FILE
     python -m gail_fast.demos info FILE
@@ -78,13 +83,6 @@ KIND_NAMES = {
 }
 
 
-def describe(array) -> str:
-    """`shape (3, 2) of float64`, or the type of something that is no array."""
-    if not isinstance(array, np.ndarray):
-        return f"a {type(array).__name__}"
-    return f"shape {array.shape} of {array.dtype}"
-
-
 def check_field(name: str, shape: tuple[int, ...], dtype: np.dtype) -> str | None:
     """What is wrong with an array of `shape` and `dtype` as the field `name`, or None."""
     kinds, ndim, _ = FIELDS[name]
@@ -133,9 +131,9 @@ class Demonstrations:
             if getattr(self, name) is not None
         }
         for name, array in arrays.items():
-            problem = check_field(name, array.shape, array.dtype) if isinstance(array, np.ndarray) else None
             if not isinstance(array, np.ndarray):
-                problem = f"{name} must be a numpy array, got {describe(array)}"
+                raise ValueError(f"{name} must be a numpy array, got a {type(array).__name__}")
+            problem = check_field(name, array.shape, array.dtype)
             if problem:
                 raise ValueError(problem)
         lengths = self.episode_lengths
@@ -243,7 +241,7 @@ class Demonstrations:
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"no demonstrations file at {path}")
-        data, version = read_npz(path, max_bytes, env_id)
+        data = read_npz(path, max_bytes, env_id)
         try:
             return cls(
                 str(data["env_id"]),
@@ -318,8 +316,8 @@ def read_npy_data(f, dtype: np.dtype, shape: tuple[int, ...], fortran: bool, whe
     return array if dtype.isnative else array.astype(dtype.newbyteorder("="))
 
 
-def read_npz(path: Path, max_bytes: int, env_id: str | None = None) -> tuple[dict[str, np.ndarray], int]:
-    """The known arrays of a demonstrations `.npz` and its version. Every member's header
+def read_npz(path: Path, max_bytes: int, env_id: str | None = None) -> dict[str, np.ndarray]:
+    """The known arrays of a demonstrations `.npz`, version 1 or 2. Every member's header
     is checked (dtype, dimensions, rows, size) before any array but the scalars is read."""
 
     def bad(problem: str) -> ValueError:
@@ -419,7 +417,7 @@ def read_npz(path: Path, max_bytes: int, env_id: str | None = None) -> tuple[dic
         for key in headers:
             if key not in data and key not in ("format", "version", "returns"):
                 data[key] = read(key)  # returns: derived from the rewards, never read
-        return data, version
+        return data
 
 
 def record(
