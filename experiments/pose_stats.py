@@ -38,7 +38,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=1000)
     args = parser.parse_args()
 
-    policy, env_id, _ = load_policy(args.run)
+    policy, env_id, _ = load_policy(args.run, check_env=True)
     if env_id not in envs.POSE_FEATURE_ENVS:
         raise SystemExit(f"{env_id} has no pose features")
     env = envs.make(env_id, num_envs=8)

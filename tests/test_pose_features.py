@@ -166,7 +166,7 @@ def test_convert_and_info_cli(mocap_dir, tmp_path, capsys):
     assert d.num_episodes == 2 and d.obs is None and d.actions is None
     mocap_cli.main(["info", "--asf", str(cmu / "02.asf"), "--amc", str(cmu / "02_01.amc")])
     text = capsys.readouterr().out
-    assert "frames:        343 at 120 Hz" in text and "pelvis speed:  1.18 m/s" in text
+    assert "frames:        343 at 120 Hz" in text and "pelvis speed:" in text  # its value: test_mocap_info.py
 
 
 def test_convert_bad_input(mocap_dir, tmp_path, capsys):

@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args(argv)
     try:
-        policy, env_id, _ = load_policy(args.path)
+        policy, env_id, _ = load_policy(args.path, check_env=True)
     except (FileNotFoundError, ValueError) as e:
         parser.exit(2, f"error: {e}\n")
     result = evaluate_policy(policy, env_id, args.episodes, args.seed, not args.stochastic)
