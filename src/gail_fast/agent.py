@@ -30,10 +30,14 @@ class TrainingConfig:
     )
     init_log_std: float = param(-0.5, "Initial log standard deviation of the Gaussian policy.")
     torch_threads: int = param(1, "PyTorch threads; more contend with the simulator's on few cores.", resumable=True)
+    checkpoint_every: int = param(
+        10, "Iterations between checkpoints (and one at the end); progress.csv is written with them.", resumable=True
+    )
+    plot_every: float = param(300.0, "Seconds between redraws of curves.png (and one at the end).", resumable=True)
     trpo: TRPOConfig = dataclasses.field(default_factory=TRPOConfig)
 
     def __post_init__(self) -> None:
-        for name in ("total_steps", "num_envs", "nstep", "torch_threads"):
+        for name in ("total_steps", "num_envs", "nstep", "torch_threads", "checkpoint_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.num_threads is not None and self.num_threads < 1:

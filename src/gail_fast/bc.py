@@ -17,7 +17,7 @@ from gail_fast.agent import Agent
 from gail_fast.config import param, to_dict
 from gail_fast.demos import Demonstrations
 from gail_fast.nets import GaussianPolicy
-from gail_fast.runs import Run, checkpoint, save_checkpoint
+from gail_fast.runs import Run, checkpoint
 
 BC_STEPS = 5000  # gradient steps, of the baseline and of GAIL's warm start alike
 
@@ -107,6 +107,6 @@ def train_bc(cfg: BCConfig, out: Path) -> Path:
     run = Run(out, {"algo": "bc", **to_dict(cfg)})
     for k, loss in enumerate(losses):
         run.log(k + 1, 0, {"losses/bc_mse": loss})
-    save_checkpoint(run.checkpoint_path, checkpoint("bc", cfg, len(losses), 0, agent.policy))
+    run.save(checkpoint("bc", cfg, len(losses), 0, agent.policy))
     run.close()
     return out

@@ -15,7 +15,7 @@ from tqdm import tqdm
 from gail_fast.agent import Agent, TrainingConfig
 from gail_fast.loop import TrainingLoop, make_collector
 from gail_fast.rollout import Collector
-from gail_fast.trpo import trpo_update
+from gail_fast.trpo import fit_value, policy_step
 
 CURVES = ["charts/episodic_return", "losses/kl", "losses/entropy", "losses/value_loss"]
 
@@ -50,8 +50,12 @@ def train_expert(
         if resume:
             loop.resume()
         for batch in loop.batches():
-            stats = trpo_update(
-                agent.policy, agent.value_fn, agent.vf_optimizer, batch, batch.rewards, cfg.trpo, agent.generator
+            # TRPO on the environment's rewards: the policy's step, then the value
+            # function's fit while the next rollout, which needs only the policy, runs
+            stats, value_targets = policy_step(
+                agent.policy, agent.value_fn, batch, batch.rewards, cfg.trpo, agent.generator
             )
+            loop.collect_next()
+            stats |= fit_value(agent.value_fn, agent.vf_optimizer, value_targets, cfg.trpo, agent.generator)
             loop.log(batch, {f"losses/{k}": v for k, v in stats.items()}, kl=f"{stats['kl']:.4f}")
     return out

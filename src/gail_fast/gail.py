@@ -39,7 +39,7 @@ from gail_fast.demos import Demonstrations
 from gail_fast.loop import TrainingLoop, make_collector
 from gail_fast.nets import mlp
 from gail_fast.rollout import Batch, Collector
-from gail_fast.trpo import trpo_update
+from gail_fast.trpo import fit_value, policy_step
 
 MODES = ("sa", "s", "ss", "z", "zz")
 REWARDS = ("gail", "logd", "logit")
@@ -274,10 +274,11 @@ def train_gail(
             z = torch.as_tensor(policy_inputs(batch, cfg.mode, low, high), dtype=torch.float32)
             # 2. reward with the current discriminator
             rewards = disc.reward(z, cfg.reward).numpy().reshape(batch.nstep, batch.nenv).astype(np.float64)
-            # 3. TRPO step on those rewards
-            stats = trpo_update(
-                agent.policy, agent.value_fn, agent.vf_optimizer, batch, rewards, cfg.trpo, agent.generator
-            )
+            # 3. TRPO step on those rewards: the policy's step; the next rollout, which
+            # needs only the policy, runs beside the rest (value function, discriminator)
+            stats, value_targets = policy_step(agent.policy, agent.value_fn, batch, rewards, cfg.trpo, agent.generator)
+            loop.collect_next()
+            stats |= fit_value(agent.value_fn, agent.vf_optimizer, value_targets, cfg.trpo, agent.generator)
             # 4. M discriminator steps, expert minibatches the size of the policy's
             size = cfg.disc_minibatch or len(z)
             for _ in range(cfg.disc_steps):

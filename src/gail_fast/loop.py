@@ -7,7 +7,9 @@ checkpoints, learning curves and the progress bar:
         if resume:
             state = loop.resume()       # the agent restored; the rest of `state` is the trainer's
         for batch in loop.batches():    # rollouts of the current policy
-            ...                         # the algorithm's update
+            ...                         # the algorithm's update: the policy's step, then
+            loop.collect_next()         # (optional) the next rollout starts beside
+            ...                         # the rest of the update
             loop.log(batch, scalars)    # progress row, TensorBoard, checkpoint, progress bar
 
 The trainer hands the loop a `Collector` (see `gail_fast.rollout`), so what steps the
@@ -20,6 +22,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +32,7 @@ from gail_fast import envs
 from gail_fast.agent import Agent, TrainingConfig, planned_steps
 from gail_fast.config import check_resumable, from_dict, to_dict
 from gail_fast.rollout import Batch, Collector, RolloutCollector
-from gail_fast.runs import Run, checkpoint, load_checkpoint, save_checkpoint
-
-PLOT_EVERY = 10  # iterations between redraws of curves.png (and once at the end)
+from gail_fast.runs import Run, checkpoint, load_checkpoint
 
 
 def progress_bar(total: int, desc: str) -> tqdm:
@@ -45,7 +46,11 @@ def make_collector(cfg: TrainingConfig) -> RolloutCollector:
 
 
 class TrainingLoop:
-    """Runs iterations until `cfg.total_steps` environment steps, one checkpoint each."""
+    """Runs iterations until `cfg.total_steps` environment steps.
+
+    A checkpoint (with the progress rows since the last) every `cfg.checkpoint_every`
+    iterations and at the end; curves.png every `cfg.plot_every` seconds and at the end.
+    """
 
     def __init__(
         self,
@@ -72,16 +77,23 @@ class TrainingLoop:
         self.algo, self.cfg, self.out = algo, cfg, Path(out)
         self.agent, self.collector, self.curves, self.extra_state = agent, collector, curves, extra_state
         self.iteration, self.global_step = 0, 0
-        self.resumed = False
+        self.resume_state: dict[str, Any] | None = None
         self.own_bar = progress is None
         self.bar = progress if progress is not None else progress_bar(planned_steps(cfg), f"{algo} {cfg.env}")
         self.run: Run | None = None
         self._pending: Batch | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._next: Future[tuple[Batch, float]] | None = None
 
     def __enter__(self) -> TrainingLoop:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self._next is not None:
+            # A rollout still running must end before its environments close.
+            wait([self._next])
+        if self._executor is not None:
+            self._executor.shutdown()
         if self.own_bar:
             self.bar.close()
         if self.run is not None:
@@ -107,49 +119,88 @@ class TrainingLoop:
             raise ValueError(f"{self.out}: {e}") from e
         self.agent.load_state_dict(state)
         self.iteration, self.global_step = int(state["iteration"]), int(state["global_step"])
-        self.resumed = True
+        self.resume_state = state
         return state
 
     def batches(self) -> Iterator[Batch]:
         """Collects a batch per iteration; the trainer updates on it and calls `log`."""
+        resumed = self.resume_state is not None
         self.run = Run(
             self.out,
             {"algo": self.algo, **to_dict(self.cfg)},
-            self.iteration if self.resumed else None,
+            self.iteration if resumed else None,
             self.global_step,
+            self.resume_state.get("progress_rows") if resumed else None,
         )
         # A resumed run starts fresh episodes from seeds it has not used before.
         self.collector.reset(self.cfg.seed + self.iteration * self.collector.nenv)
         self.bar.reset(total=planned_steps(self.cfg))
         self.bar.update(self.global_step)
+        self._last_log = self._last_plot = time.perf_counter()
         while self.global_step < self.cfg.total_steps:
-            self._start = time.perf_counter()
-            batch = self.collector.collect(self.agent.policy, self.cfg.nstep)
-            self._rollout_time = time.perf_counter() - self._start
+            if self._next is not None:
+                batch, self._rollout_time = self._next.result()
+                self._next = None
+            else:
+                batch, self._rollout_time = self._collect()
             self._pending = batch
             yield batch
             if self._pending is not None:
                 raise RuntimeError("TrainingLoop: an iteration ended without log(batch, scalars)")
+        if self.iteration % self.cfg.checkpoint_every:
+            self._save()
         self.run.plot(self.curves)
+
+    def _collect(self) -> tuple[Batch, float]:
+        start = time.perf_counter()
+        batch = self.collector.collect(self.agent.policy, self.cfg.nstep)
+        return batch, time.perf_counter() - start
+
+    def collect_next(self) -> None:
+        """Starts the next iteration's rollout, with the policy as it is now, so that the
+        rest of this iteration's update (what the rollout does not depend on: the value
+        function, the discriminator) runs beside it."""
+        if self._pending is None or self.global_step + self._pending.nstep * self._pending.nenv >= self.cfg.total_steps:
+            return  # no next iteration
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rollout")
+        self._next = self._executor.submit(self._collect)
 
     def log(self, batch: Batch, scalars: dict[str, float], **postfix: str) -> None:
         """Ends an iteration: a progress row and TensorBoard scalars (the episodes that
-        ended in `batch`, its metrics, `scalars`, the loop's speed), a checkpoint, the
-        progress bar (`postfix` beside the return and episode length)."""
+        ended in `batch`, its metrics, `scalars`, the loop's speed), a checkpoint when
+        one is due, the progress bar (`postfix` beside the return and episode length)."""
         assert self.run is not None and batch is self._pending, "log() takes the batch batches() yielded"
         self._pending = None
         nsample = batch.nstep * batch.nenv
         self.iteration += 1
         self.global_step += nsample
+        now = time.perf_counter()
         scalars = {
             **batch.episode_scalars(),
             **batch.metrics,
             **scalars,
-            "charts/SPS": nsample / (time.perf_counter() - self._start),
+            "charts/SPS": nsample / (now - self._last_log),
             "charts/rollout_SPS": nsample / self._rollout_time,
         }
-        save_checkpoint(
-            self.run.checkpoint_path,
+        self._last_log = now
+        self.run.log(self.iteration, self.global_step, scalars)
+        if self.iteration % self.cfg.checkpoint_every == 0:
+            self._save()
+        if now - self._last_plot >= self.cfg.plot_every:
+            self.run.plot(self.curves)
+            self._last_plot = time.perf_counter()
+        self.bar.update(nsample)
+        self.bar.set_postfix(
+            ret=f"{scalars['charts/episodic_return']:.0f}",
+            len=f"{scalars['charts/episodic_length']:.0f}",  # the humanoid has no reward to show
+            **postfix,
+            refresh=False,
+        )
+
+    def _save(self) -> None:
+        assert self.run is not None
+        self.run.save(
             checkpoint(
                 self.algo,
                 self.cfg,
@@ -158,15 +209,5 @@ class TrainingLoop:
                 self.agent.policy,
                 **self.agent.state_dict(),
                 **self.extra_state(),
-            ),
-        )
-        self.run.log(self.iteration, self.global_step, scalars)
-        if self.iteration % PLOT_EVERY == 0:
-            self.run.plot(self.curves)
-        self.bar.update(nsample)
-        self.bar.set_postfix(
-            ret=f"{scalars['charts/episodic_return']:.0f}",
-            len=f"{scalars['charts/episodic_length']:.0f}",  # the humanoid has no reward to show
-            **postfix,
-            refresh=False,
+            )
         )

@@ -7,6 +7,7 @@ another collector (workers on other machines) can stand in for it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -109,7 +110,12 @@ class Collector(Protocol):
 
 
 class RolloutCollector:
-    """Keeps one vector environment running across calls, so episodes span iterations."""
+    """Keeps one vector environment running across calls, so episodes span iterations.
+
+    The policy's exploration noise comes from a generator of its own, seeded with the
+    environments at `reset`: a rollout depends on the policy and the seed only, wherever
+    and whenever it runs (in a thread beside the learner's update, on a worker).
+    """
 
     def __init__(self, env: VectorEnv, seed: int | None = None) -> None:
         """Takes `env` over; with a `seed`, resets it (else call `reset` before `collect`)."""
@@ -124,6 +130,7 @@ class RolloutCollector:
 
     def reset(self, seed: int) -> None:
         self.obs, _ = self.env.reset(seed=seed)
+        self.generator = torch.Generator().manual_seed(seed)
         self.running_return = np.zeros(self.nenv)
         self.running_length = np.zeros(self.nenv, dtype=np.int64)
 
@@ -135,6 +142,7 @@ class RolloutCollector:
             raise ValueError(f"{self.env} cannot start episodes from recorded states; the fast humanoid can")
         self.env.set_start_pool(qpos, qvel, task_state, fraction)
 
+    @torch.inference_mode()
     def collect(self, policy: GaussianPolicy, nstep: int, deterministic: bool = False) -> Batch:
         """Runs `policy` for `nstep` steps of every environment.
 
@@ -147,17 +155,24 @@ class RolloutCollector:
         nenv, nobs = self.nenv, self.obs.shape[1]
         nact = self.env.single_action_space.shape[0]
         obs = np.empty((nstep, nenv, nobs))
-        actions = np.empty((nstep, nenv, nact), dtype=np.float32)
-        log_probs = np.empty((nstep, nenv), dtype=np.float32)
         rewards = np.empty((nstep, nenv))
         terminated = np.empty((nstep, nenv), dtype=bool)
         truncated = np.empty((nstep, nenv), dtype=bool)
         final_obs = np.zeros((nstep, nenv, nobs))
+        # The whole rollout's noise at once: per step, only the mean is computed, and
+        # action = mean + std * noise is written in place.
+        if deterministic:
+            noise = torch.zeros(nstep, nenv, nact)
+        else:
+            noise = torch.randn(nstep, nenv, nact, generator=self.generator)
+        std = policy.log_std.exp()
+        actions_t = torch.empty(nstep, nenv, nact)
+        actions = actions_t.numpy()
         returns, lengths = [], []
         for t in range(nstep):
             obs[t] = self.obs
-            action, log_prob = policy.act(to_tensor(self.obs), deterministic)
-            actions[t], log_probs[t] = action.numpy(), log_prob.numpy()
+            mean = policy.mean(policy.obs_norm(torch.from_numpy(self.obs).float()))
+            torch.addcmul(mean, std, noise[t], out=actions_t[t])
             env_action = np.clip(actions[t], self.action_low, self.action_high)
             self.obs, rewards[t], terminated[t], truncated[t], info = self.env.step(env_action)
             self.running_return += rewards[t]
@@ -170,10 +185,12 @@ class RolloutCollector:
                 lengths += self.running_length[idx].tolist()
                 self.running_return[idx] = 0.0
                 self.running_length[idx] = 0
+        # log N(a; mean, std) with (a - mean) / std = noise, for every step at once
+        log_probs = (-0.5 * noise * noise - policy.log_std - 0.5 * math.log(2 * math.pi)).sum(-1)
         return Batch(
             obs,
             actions,
-            log_probs,
+            log_probs.numpy(),
             rewards,
             terminated,
             truncated,

@@ -11,6 +11,7 @@ runs/<env>__<algo>__<seed>__<time>/
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import tempfile
@@ -157,26 +158,44 @@ def _torch_reason(e: BaseException) -> str:
 
 
 class Run:
-    """A run folder being written: progress rows, scalars and checkpoints."""
+    """A run folder being written: progress rows, scalars and checkpoints.
+
+    Progress rows reach progress.csv with the checkpoint that holds their iteration
+    (`save`), so the file never runs ahead of the checkpoint; rows logged since the
+    last checkpoint wait in memory (TensorBoard has them at once).
+    """
 
     def __init__(
-        self, path: Path, config: dict[str, Any], resume_iteration: int | None = None, resume_step: int = 0
+        self,
+        path: Path,
+        config: dict[str, Any],
+        resume_iteration: int | None = None,
+        resume_step: int = 0,
+        resume_rows: list[dict[str, float]] | None = None,
     ) -> None:
         """Starts a run folder, or reopens one whose checkpoint holds `resume_iteration`
-        completed iterations and `resume_step` environment steps."""
+        completed iterations, `resume_step` environment steps and the progress rows
+        `resume_rows` it was saved with."""
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         (self.path / "checkpoints").mkdir(exist_ok=True)
         if resume_iteration is None:
             atomic_write_bytes(self.path / "config.json", lambda f: f.write(json.dumps(config, indent=2).encode()))
-            self._truncate_progress(0)
+            rows = []
         else:
-            self._truncate_progress(resume_iteration)
+            # The rows the checkpoint holds: a resumed run redoes the iterations after it.
+            rows = [r for r in self._read_progress() if r.get("iteration", 0) <= resume_iteration]
+            # A kill between the checkpoint and its rows' write left them in the checkpoint only.
+            done = max((r["iteration"] for r in rows), default=0)
+            rows += [r for r in resume_rows or [] if done < r["iteration"] <= resume_iteration]
+        self.rows: list[dict[str, float]] = []
+        self._keys: list[str] = []
+        self._pending: list[dict[str, float]] = []
+        self._write_all(rows)
         from torch.utils.tensorboard import SummaryWriter
 
         # TensorBoard drops the events a crashed run wrote after its checkpoint.
         self.writer = SummaryWriter(str(self.path), purge_step=resume_step if resume_iteration is not None else None)
-        self.rows = self._read_progress()
 
     @property
     def checkpoint_path(self) -> Path:
@@ -186,52 +205,71 @@ class Run:
         file = self.path / "progress.csv"
         if not file.exists():
             return []
-        with open(file, newline="") as f:
-            return [{k: float(v) for k, v in row.items() if v != ""} for row in csv.DictReader(f)]
+        text = file.read_text()
+        # A row cut short by a kill mid-write is dropped (a checkpoint holds it).
+        text = text[: text.rfind("\n") + 1]
+        return [{k: float(v) for k, v in row.items() if v} for row in csv.DictReader(io.StringIO(text))]
 
-    def _truncate_progress(self, iteration: int) -> None:
-        """Keeps the rows of iterations 1..`iteration`, those the checkpoint holds; a
-        resumed run redoes the rest."""
-        rows = [r for r in self._read_progress() if r.get("iteration", 0) <= iteration]
-        self._write_rows(rows)
-
-    def _write_rows(self, rows: list[dict[str, float]]) -> None:
+    def _write_all(self, rows: list[dict[str, float]]) -> None:
+        """Rewrites progress.csv atomically with `rows`, their columns in first-seen order."""
         keys: list[str] = []
         for r in rows:
             keys += [k for k in r if k not in keys]
+        text = "".join(self._line(r, keys) for r in rows)
+        header = ",".join(keys) + "\n" if keys else ""
+        atomic_write_bytes(self.path / "progress.csv", lambda f: f.write((header + text).encode()))
+        self.rows, self._keys = list(rows), keys
 
-        def write(f):
-            text = []
-            if keys:
-                text.append(",".join(keys))
-                text += [",".join(repr(r[k]) if k in r else "" for k in keys) for r in rows]
-            f.write(("\n".join(text) + "\n" if text else "").encode())
-
-        atomic_write_bytes(self.path / "progress.csv", write)
+    @staticmethod
+    def _line(row: dict[str, float], keys: list[str]) -> str:
+        return ",".join(repr(row[k]) if k in row else "" for k in keys) + "\n"
 
     def log(self, iteration: int, global_step: int, scalars: dict[str, float]) -> None:
-        """Appends a progress row and writes the scalars to TensorBoard (tag = key)."""
+        """Records a progress row and writes the scalars to TensorBoard (tag = key); the
+        row reaches progress.csv with the next `save`."""
         row = {"iteration": float(iteration), "global_step": float(global_step)}
         for key, value in scalars.items():
             if value == value:  # NaN means "nothing this iteration"
                 self.writer.add_scalar(key, value, global_step)
             row[key] = float(value)
-        self.rows.append(row)
-        self._write_rows(self.rows)
+        self._pending.append(row)
+
+    def save(self, state: dict[str, Any] | None = None) -> None:
+        """Writes the checkpoint `state` (if any), then the progress rows logged since
+        the last save. The checkpoint carries those rows too, so that a kill between
+        the two writes loses none."""
+        if state is not None:
+            save_checkpoint(self.checkpoint_path, {**state, "progress_rows": self._pending})
+        rows, self._pending = self._pending, []
+        if not rows:
+            return
+        if any(k not in self._keys for r in rows for k in r) or not self._keys:
+            self._write_all(self.rows + rows)  # a new column: the header changes
+            return
+        with open(self.path / "progress.csv", "a") as f:
+            f.write("".join(self._line(r, self._keys) for r in rows))
+            f.flush()
+            os.fsync(f.fileno())
+        self.rows += rows
+
+    @property
+    def all_rows(self) -> list[dict[str, float]]:
+        """Every progress row, those not yet saved included."""
+        return self.rows + self._pending
 
     def plot(self, keys: list[str]) -> None:
         """Draws the given progress columns against env steps into curves.png."""
-        import matplotlib
+        # A bare Figure, not pyplot: no global state, and a second faster to import.
+        from matplotlib.figure import Figure
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        keys = [k for k in keys if any(k in r for r in self.rows)]
+        rows = self.all_rows
+        keys = [k for k in keys if any(k in r for r in rows)]
         if not keys:
             return
-        fig, axes = plt.subplots(len(keys), 1, figsize=(7, 2.6 * len(keys)), squeeze=False)
+        fig = Figure(figsize=(7, 2.6 * len(keys)))
+        axes = fig.subplots(len(keys), 1, squeeze=False)
         for ax, key in zip(axes[:, 0], keys):
-            pts = [(r["global_step"], r[key]) for r in self.rows if key in r and r[key] == r[key]]
+            pts = [(r["global_step"], r[key]) for r in rows if key in r and r[key] == r[key]]
             if pts:
                 ax.plot(*zip(*pts))
             ax.set_ylabel(key.split("/")[-1])
@@ -240,7 +278,6 @@ class Run:
         fig.suptitle(self.path.name, fontsize=9)
         fig.tight_layout()
         atomic_write_bytes(self.path / "curves.png", lambda f: fig.savefig(f, format="png", dpi=90))
-        plt.close(fig)
 
     def close(self) -> None:
         self.writer.close()
