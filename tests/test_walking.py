@@ -74,3 +74,47 @@ def test_bad_input():
     kin = humanoid.Kinematics()
     with pytest.raises(ValueError, match="at least 2 frames"):
         episode_metrics(kin, [np.zeros((1, 28))], [False], 0.015)
+
+
+def test_policy_and_reference_side_by_side(mocap_dir, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from gail_fast import envs
+    from gail_fast.gail import GAILConfig
+    from gail_fast.mocap.convert import convert
+    from gail_fast.nets import GaussianPolicy
+    from gail_fast.runs import checkpoint, save_checkpoint
+    from gail_fast.walking import compare
+
+    demos, _ = convert(mocap_dir / "cmu" / "02.asf", [mocap_dir / "cmu" / "02_01.amc"], "Humanoid21Imitation-v0")
+    env = envs.make("Humanoid21Imitation-v0")
+    policy = GaussianPolicy(env.single_observation_space.shape[0], 21, (16,), -2.3)
+    result = compare(policy, "Humanoid21Imitation-v0", demos, episodes=2, steps=40)
+    assert result["policy"]["episodes"] == 2 and result["policy"]["upright_s"] <= 40 * 0.015
+    assert result["reference"]["speed_mps"] > 0.8 and result["policy"]["speed_mps"] < 0.5  # it has not learnt to walk
+    assert result["frechet_z2"] > 0
+    # and through the command line, as JSON
+    demos.save(tmp_path / "walk.npz")
+    cfg = GAILConfig(env="Humanoid21Imitation-v0", demos=str(tmp_path / "walk.npz"), hidden=(16,), mode="z")
+    save_checkpoint(tmp_path / "latest.pt", checkpoint("gail", cfg, 1, 1, policy))
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gail_fast.evaluate",
+            str(tmp_path / "latest.pt"),
+            "--reference",
+            str(tmp_path / "walk.npz"),
+            "--episodes",
+            "2",
+            "--steps",
+            "30",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert set(json.loads(out)) == {"policy", "reference", "frechet_z2"}

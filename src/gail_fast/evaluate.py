@@ -1,6 +1,10 @@
 """Evaluate a policy: mean and standard deviation of return and length over episodes.
 
     python -m gail_fast.evaluate RUN_OR_CHECKPOINT --episodes 10 [--json]
+    python -m gail_fast.evaluate RUN --reference CLIP.npz [--episodes 8] [--steps 1000] [--json]
+
+With --reference (the humanoid), the walking metrics of `gail_fast.walking` for the
+policy, from the standing reset, and for the retargeted clip side by side.
 
 The policy acts deterministically (its mean action) unless --stochastic is given.
 """
@@ -84,11 +88,35 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=10_000)
     parser.add_argument("--stochastic", action="store_true", help="sample actions instead of taking the mean")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument(
+        "--reference",
+        help="a retargeted clip (.npz): walking metrics of the humanoid's policy and the clip side by side",
+    )
+    parser.add_argument("--steps", type=int, default=1000, help="steps per episode for the walking metrics")
     args = parser.parse_args(argv)
     try:
         policy, env_id, _ = load_policy(args.path, check_env=True)
     except (FileNotFoundError, ValueError) as e:
         parser.exit(2, f"error: {e}\n")
+    if args.reference:
+        from gail_fast import walking
+        from gail_fast.demos import Demonstrations
+
+        try:
+            reference = Demonstrations.load(args.reference, env_id=env_id)
+            result = walking.compare(
+                policy, env_id, reference, args.episodes, args.steps, args.seed, not args.stochastic
+            )
+        except ValueError as e:
+            parser.exit(2, f"error: {e}\n")
+        if args.json:
+            print(json.dumps(result))
+        else:
+            print(f"{'':20s}{'policy':>10s}{'reference':>12s}")
+            for key, value in result["policy"].items():
+                print(f"{key:20s}{value:10.3f}{result['reference'][key]:12.3f}")
+            print(f"{'frechet_z2':20s}{result['frechet_z2']:10.3f}")
+        return
     result = evaluate_policy(policy, env_id, args.episodes, args.seed, not args.stochastic)
     if args.json:
         print(json.dumps(asdict(result)))

@@ -136,3 +136,30 @@ def rollout(policy, env_id: str, episodes: int = 8, steps: int = 1000, seed: int
             done[i], fell[i] = True, bool(terminated[i])
     env.close()
     return Rollout([np.array(q) for q in qs], [np.array(z) for z in zs], fell, env.dt)
+
+
+def reference_metrics(kin: humanoid.Kinematics, demos, dt: float) -> tuple[WalkingMetrics, list[np.ndarray]]:
+    """Metrics of a retargeted dataset's episodes (its `qpos`), and their features."""
+    if demos.qpos is None:
+        raise ValueError(f"{demos.source}: walking metrics need the clip's states (convert it again: format version 2)")
+    rows = [rows for rows, _ in demos.episode_slices()]
+    metrics = episode_metrics(kin, [demos.qpos[r] for r in rows], [False] * len(rows), dt)
+    return metrics, [demos.features[r] for r in rows]
+
+
+def compare(
+    policy, env_id: str, demos, episodes: int = 8, steps: int = 1000, seed: int = 20_000, deterministic: bool = True
+) -> dict:
+    """Walking metrics of `policy` from the standing reset and of the reference clip
+    `demos` side by side, and the Frechet distance between their z_t windows."""
+    from gail_fast import envs
+
+    kin = humanoid.Kinematics(envs.FAST_ENVS[env_id].xml_path)
+    run = rollout(policy, env_id, episodes, steps, seed, deterministic)
+    ours = episode_metrics(kin, run.qpos, run.fell, run.dt)
+    theirs, reference_z = reference_metrics(kin, demos, run.dt)
+    return {
+        "policy": ours.as_dict(),
+        "reference": theirs.as_dict(),
+        "frechet_z2": frechet_distance(windows(run.features), windows(reference_z)),
+    }
