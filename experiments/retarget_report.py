@@ -30,7 +30,7 @@ def main() -> None:
     kin = retargeter.kin
     print(
         "| clip | s of motion | s to retarget | landmark error median / 95% / worst (cm) | lowest foot (cm) "
-        "| planted-foot slide median (m/s) | largest feature move (std) |"
+        "| foot slide median, on the floor / planted there (m/s) | largest feature move (std) |"
     )
     print("|---|---|---|---|---|---|---|")
     moves = []
@@ -43,6 +43,7 @@ def main() -> None:
         seconds = time.perf_counter() - start
         e = solved.error_summary()
         contact, slide = humanoid.foot_contact_and_slide(kin, solved.qpos, 1 / RATE)
+        planted = contact & solved.planted[:-1] & solved.planted[1:]
         raw = raw_features(skeleton, motion, 120.0, RATE).features
         new = kin.features(solved.qpos)
         moved = np.abs(new.mean(0) - raw.mean(0)) / np.maximum(raw.std(0), 1e-9)
@@ -51,7 +52,8 @@ def main() -> None:
         print(
             f"| {amc} | {clip.nframe / 120:.1f} | {seconds:.1f} | {100 * e['median_m']:.1f} / {100 * e['p95_m']:.1f} / "
             f"{100 * e['max_m']:.1f} ({e['worst_landmark']}) | {100 * kin.lowest_foot_point(solved.qpos).min():.2f} "
-            f"| {np.median(slide[contact]):.3f} | {moved[worst]:.1f} ({humanoid.FEATURE_NAMES[worst]}) |"
+            f"| {np.median(slide[contact]):.3f} / {np.median(slide[planted]):.3f} "
+            f"| {moved[worst]:.1f} ({humanoid.FEATURE_NAMES[worst]}) |"
         )
     print("\nMedian over clips of each feature's move (recording std):")
     print(", ".join(f"{n} {m:.1f}" for n, m in zip(humanoid.FEATURE_NAMES, np.median(moves, axis=0))))
