@@ -1,6 +1,7 @@
 """Turns pytest-benchmark JSON files into env-steps/s and the ratios of the README table.
 
 Usage: python benchmarks/report.py run1.json [run2.json ...]
+(For test_loop.py's groups: each stage's time as a multiple of the simulator's.)
 Each benchmark's median round time is taken per file, then the median over files, so
 that several runs of the suite, alternated in time, smooth the machine's drift.
 """
@@ -35,6 +36,10 @@ def main(paths: list[str]) -> None:
         print(f"\n{group} (env-steps/s, median of {len(paths)} run(s))")
         for name, r in sorted(rate.items(), key=lambda kv: -kv[1]):
             print(f"  {name:20s} {r:10.0f}")
+        if "simulator_alone" in rate:  # test_loop.py: each stage's time against the simulator's
+            for name, r in sorted(rate.items(), key=lambda kv: -kv[1]):
+                print(f"  {name:20s} {rate['simulator_alone'] / r:6.2f} x the simulator's time")
+            continue
         ours = rate["gail_fast"]
         ratios = {
             f"physics limit ({nthread} x serial mj_step loop)": rate["physics_serial"] * nthread,

@@ -75,7 +75,10 @@ class Agent:
         policy = GaussianPolicy(nobs, nact, hidden, init_log_std)
         value_fn = ValueFunction(nobs, hidden)
         return cls(
-            policy, value_fn, torch.optim.Adam(value_fn.parameters(), lr=vf_lr), torch.Generator().manual_seed(seed)
+            policy,
+            value_fn,
+            torch.optim.Adam(value_fn.parameters(), lr=vf_lr, foreach=True),
+            torch.Generator().manual_seed(seed),
         )
 
     def state_dict(self) -> dict[str, Any]:

@@ -65,7 +65,7 @@ def behaviour_cloning(
     obs = torch.as_tensor(s, dtype=torch.float32)
     actions = torch.as_tensor(a, dtype=torch.float32)
     policy.obs_norm.update(torch.as_tensor(demos.obs))
-    optimizer = torch.optim.Adam(policy.mean.parameters(), lr=lr)
+    optimizer = torch.optim.Adam(policy.mean.parameters(), lr=lr, foreach=True)
     losses = []
     for step in range(steps):
         idx = torch.randint(len(obs), (min(batch_size, len(obs)),), generator=generator)

@@ -255,7 +255,7 @@ def train_gail(
 
     agent = Agent.create(nobs, nact, cfg.hidden, cfg.init_log_std, cfg.trpo.vf_lr, cfg.seed)
     disc = Discriminator(expert, cfg.disc_hidden)
-    disc_optimizer = torch.optim.Adam(disc.parameters(), lr=cfg.disc_lr)
+    disc_optimizer = torch.optim.Adam(disc.parameters(), lr=cfg.disc_lr, foreach=True)
 
     def disc_state() -> dict[str, Any]:
         return {"discriminator": disc.state_dict(), "disc_optimizer": disc_optimizer.state_dict()}

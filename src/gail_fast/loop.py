@@ -26,6 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
+import torch
 from tqdm import tqdm
 
 from gail_fast import envs
@@ -163,7 +164,14 @@ class TrainingLoop:
         if self._pending is None or self.global_step + self._pending.nstep * self._pending.nenv >= self.cfg.total_steps:
             return  # no next iteration
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rollout")
+            # OpenMP's thread count is per thread: unset, torch's ops in the new thread
+            # would start a team of one thread per core and spin against the simulator.
+            self._executor = ThreadPoolExecutor(
+                max_workers=1,
+                thread_name_prefix="rollout",
+                initializer=torch.set_num_threads,
+                initargs=(torch.get_num_threads(),),
+            )
         self._next = self._executor.submit(self._collect)
 
     def log(self, batch: Batch, scalars: dict[str, float], **postfix: str) -> None:

@@ -1,0 +1,59 @@
+"""The GAIL settings whose training loop the loop benchmarks measure, and their data.
+
+- humanoid: the walking experiment (`experiments/gail_humanoid_walk.sh`): two CMU walks
+  as pose features, `--mode z`, 32 envs x 128 steps, gradient penalty 10, 3 x 150
+  networks;
+- hopper: the Hopper experiment (`experiments/gail_hopper.sh`): `--mode sa`, 16 envs x
+  256 steps, gradient penalty 1, 2 x 64 networks, on 10 synthetic demonstrations of
+  1000 steps (what is in them does not change what the loop costs).
+
+Simulator threads default to the loop's own default (one per CPU, at most one per
+environment); the experiments' scripts pass 1.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from gail_fast.data import MOCAP
+from gail_fast.demos import Demonstrations
+from gail_fast.gail import GAILConfig
+
+SETTINGS = ("humanoid", "hopper")
+
+
+def make_demos(setting: str, folder: Path) -> Path:
+    """Writes the setting's demonstrations into `folder`; returns the file."""
+    path = folder / f"{setting}.npz"
+    if setting == "humanoid":
+        from gail_fast.mocap.convert import convert
+
+        cmu = MOCAP / "cmu"
+        convert(cmu / "02.asf", [cmu / "02_01.amc", cmu / "02_02.amc"], "Humanoid21Imitation-v0").save(path)
+    else:
+        rng = np.random.default_rng(0)
+        lengths = np.full(10, 1000)
+        Demonstrations(
+            "Hopper-v5",
+            "synthetic",
+            lengths,
+            rng.normal(size=(lengths.sum() + len(lengths), 11)),
+            np.zeros(len(lengths), bool),
+            np.ones(len(lengths), bool),
+            rng.uniform(-1, 1, size=(lengths.sum(), 3)),
+        ).save(path)
+    return path
+
+
+def config(setting: str, demos: Path, iterations: int, num_threads: int | None = None) -> GAILConfig:
+    """The setting's GAIL configuration, for `iterations` iterations."""
+    if setting == "humanoid":
+        common = dict(env="Humanoid21Imitation-v0", mode="z", num_trajectories=2, num_envs=32, nstep=128)
+        cfg = GAILConfig(**common, grad_penalty=10.0, demos=str(demos), num_threads=num_threads)
+    else:
+        common = dict(env="Hopper-v5", mode="sa", num_trajectories=10, num_envs=16, nstep=256)
+        cfg = GAILConfig(**common, grad_penalty=1.0, demos=str(demos), num_threads=num_threads)
+    cfg.total_steps = iterations * cfg.num_envs * cfg.nstep
+    return cfg
