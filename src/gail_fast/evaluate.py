@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from gail_fast import envs
+from gail_fast.config import cli_errors
 from gail_fast.nets import GaussianPolicy
 from gail_fast.rollout import RolloutCollector
 
@@ -85,11 +86,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stochastic", action="store_true", help="sample actions instead of taking the mean")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args(argv)
-    try:
+    with cli_errors(parser):
+        if args.episodes < 1:
+            raise ValueError(f"--episodes must be >= 1, got {args.episodes}")
+        if args.seed < 0:
+            raise ValueError(f"--seed must be >= 0, got {args.seed}")
         policy, env_id, _ = load_policy(args.path)
-    except (FileNotFoundError, ValueError) as e:
-        parser.exit(2, f"error: {e}\n")
-    result = evaluate_policy(policy, env_id, args.episodes, args.seed, not args.stochastic)
+        result = evaluate_policy(policy, env_id, args.episodes, args.seed, not args.stochastic)
     if args.json:
         print(json.dumps(asdict(result)))
     else:
