@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from gail_fast import envs
-from gail_fast.config import param
+from gail_fast.config import check_range, param
 from gail_fast.nets import GaussianPolicy, ValueFunction
 from gail_fast.trpo import TRPOConfig
 
@@ -42,6 +42,10 @@ class TrainingConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.num_threads is not None and self.num_threads < 1:
             raise ValueError(f"num_threads must be >= 1, got {self.num_threads}")
+        if self.seed < 0:
+            raise ValueError(f"seed must be >= 0, got {self.seed}")
+        check_range(self, "init_log_std")
+        check_range(self, "plot_every", 0.0)
         if not self.hidden:
             self.hidden = default_hidden(self.env)
         if min(self.hidden) < 1:

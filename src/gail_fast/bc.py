@@ -37,6 +37,8 @@ class BCConfig:
         for name in ("num_trajectories", "bc_steps"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.seed < 0:
+            raise ValueError(f"seed must be >= 0, got {self.seed}")
         if not self.hidden or min(self.hidden) < 1:
             raise ValueError(f"hidden must be one or more positive layer sizes, got {self.hidden}")
 

@@ -10,9 +10,12 @@ threads it uses); every other field is fixed by the run it belongs to.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import math
 import types
 import typing
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -134,3 +137,29 @@ def _leaves(a: Any, b: Any) -> list[tuple[str, Any, Any, bool]]:
 
 def _show(value: Any) -> str:
     return " ".join(map(str, value)) if isinstance(value, tuple) else str(value)
+
+
+def check_range(
+    config: Any, name: str, low: float | None = None, high: float | None = None, *, above: bool = False
+) -> None:
+    """Raises `ValueError` unless field `name` of `config` is a finite number in
+    [low, high] (`above`: strictly above `low`), naming the field as the flag does."""
+    value = getattr(config, name)
+    bounds = ([f"{'>' if above else '>='} {low}"] if low is not None else []) + (
+        [f"<= {high}"] if high is not None else []
+    )
+    ok = isinstance(value, (int, float)) and math.isfinite(value)
+    ok = ok and (low is None or (value > low if above else value >= low)) and (high is None or value <= high)
+    if not ok:
+        raise ValueError(f"{name} must be a finite number{' ' if bounds else ''}{' and '.join(bounds)}, got {value}")
+
+
+@contextlib.contextmanager
+def cli_errors(parser: argparse.ArgumentParser) -> Iterator[None]:
+    """Every command line's one way out on bad input: `error: <message>` on one line and
+    exit code 2, as argparse's own errors, never a traceback."""
+    try:
+        yield
+    except (FileNotFoundError, ValueError, TypeError, OSError) as e:
+        message = " ".join(str(e).split())
+        parser.exit(2, f"error: {message}\n")

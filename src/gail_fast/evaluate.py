@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from gail_fast import envs
+from gail_fast.config import cli_errors
 from gail_fast.nets import GaussianPolicy
 from gail_fast.rollout import RolloutCollector
 
@@ -94,30 +95,29 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--steps", type=int, default=1000, help="steps per episode for the walking metrics")
     args = parser.parse_args(argv)
-    try:
+    with cli_errors(parser):
+        if args.episodes < 1:
+            raise ValueError(f"--episodes must be >= 1, got {args.episodes}")
+        if args.seed < 0:
+            raise ValueError(f"--seed must be >= 0, got {args.seed}")
         policy, env_id, _ = load_policy(args.path, check_env=True)
-    except (FileNotFoundError, ValueError) as e:
-        parser.exit(2, f"error: {e}\n")
-    if args.reference:
-        from gail_fast import walking
-        from gail_fast.demos import Demonstrations
+        if args.reference:
+            from gail_fast import walking
+            from gail_fast.demos import Demonstrations
 
-        try:
             reference = Demonstrations.load(args.reference, env_id=env_id)
-            result = walking.compare(
-                policy, env_id, reference, args.episodes, args.steps, args.seed, not args.stochastic
-            )
-        except ValueError as e:
-            parser.exit(2, f"error: {e}\n")
+            walk = walking.compare(policy, env_id, reference, args.episodes, args.steps, args.seed, not args.stochastic)
+        else:
+            result = evaluate_policy(policy, env_id, args.episodes, args.seed, not args.stochastic)
+    if args.reference:
         if args.json:
-            print(json.dumps(result))
+            print(json.dumps(walk))
         else:
             print(f"{'':20s}{'policy':>10s}{'reference':>12s}")
-            for key, value in result["policy"].items():
-                print(f"{key:20s}{value:10.3f}{result['reference'][key]:12.3f}")
-            print(f"{'frechet_z2':20s}{result['frechet_z2']:10.3f}")
+            for key, value in walk["policy"].items():
+                print(f"{key:20s}{value:10.3f}{walk['reference'][key]:12.3f}")
+            print(f"{'frechet_z2':20s}{walk['frechet_z2']:10.3f}")
         return
-    result = evaluate_policy(policy, env_id, args.episodes, args.seed, not args.stochastic)
     if args.json:
         print(json.dumps(asdict(result)))
     else:

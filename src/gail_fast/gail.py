@@ -34,7 +34,7 @@ from tqdm import tqdm
 from gail_fast import _core, envs, humanoid
 from gail_fast.agent import Agent, TrainingConfig
 from gail_fast.bc import BC_STEPS, behaviour_cloning
-from gail_fast.config import param
+from gail_fast.config import check_range, param
 from gail_fast.demos import Demonstrations
 from gail_fast.loop import TrainingLoop, make_collector
 from gail_fast.nets import mlp
@@ -81,6 +81,13 @@ class GAILConfig(TrainingConfig):
         for name in ("num_trajectories", "disc_steps"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        check_range(self, "disc_lr", 0.0, above=True)
+        check_range(self, "disc_minibatch", 0)
+        check_range(self, "disc_entropy", 0.0)
+        check_range(self, "grad_penalty", 0.0)
+        check_range(self, "bc_steps", 1)
+        if not self.disc_hidden or min(self.disc_hidden) < 1:
+            raise ValueError(f"disc_hidden must be one or more positive layer sizes, got {self.disc_hidden}")
 
 
 # ---- what the discriminator sees ------------------------------------------------------------

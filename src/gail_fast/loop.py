@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from gymnasium import spaces
 from tqdm import tqdm
 
 from gail_fast import envs
@@ -43,7 +44,14 @@ def progress_bar(total: int, desc: str) -> tqdm:
 
 def make_collector(cfg: TrainingConfig) -> RolloutCollector:
     """The default collector: `cfg.num_envs` environments of `cfg.env` in this process."""
-    return RolloutCollector(envs.make(cfg.env, num_envs=cfg.num_envs, num_threads=cfg.num_threads))
+    env = envs.make(cfg.env, num_envs=cfg.num_envs, num_threads=cfg.num_threads)
+    if not isinstance(env.single_action_space, spaces.Box):
+        env.close()
+        raise ValueError(
+            f"{cfg.env} has {type(env.single_action_space).__name__} actions; "
+            "the Gaussian policy needs continuous (Box) ones"
+        )
+    return RolloutCollector(env)
 
 
 class TrainingLoop:

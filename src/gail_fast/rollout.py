@@ -146,6 +146,12 @@ class RolloutCollector:
 
     def __init__(self, env: VectorEnv, seed: int | None = None) -> None:
         """Takes `env` over; with a `seed`, resets it (else call `reset` before `collect`)."""
+        if not isinstance(env.single_action_space, spaces.Box):
+            env.close()
+            raise ValueError(
+                f"{getattr(env.spec, 'id', None) or 'the environment'} has {type(env.single_action_space).__name__} "
+                "actions; the Gaussian policy needs continuous (Box) ones"
+            )
         self.env = env
         self.nenv = env.num_envs
         self.observation_space, self.action_space = env.single_observation_space, env.single_action_space

@@ -11,6 +11,7 @@ runs/<env>__<algo>__<seed>__<time>/
 from __future__ import annotations
 
 import csv
+import fcntl
 import io
 import json
 import os
@@ -177,8 +178,20 @@ class Run:
         completed iterations, `resume_step` environment steps and the progress rows
         `resume_rows` it was saved with."""
         self.path = Path(path)
+        if self.path.exists() and not self.path.is_dir():
+            raise ValueError(f"{self.path} is a file; a run folder is a directory")
         self.path.mkdir(parents=True, exist_ok=True)
+        # One writer per run folder: a second process gets an error, not a mixed-up run.
+        self._lock = open(self.path / ".lock", "a")  # held until close()
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            raise ValueError(f"{self.path} is being written by another process") from None
         (self.path / "checkpoints").mkdir(exist_ok=True)
+        # Temporary files of atomic writes a kill interrupted: nobody else writes here.
+        for stale in [*self.path.glob("*.tmp"), *(self.path / "checkpoints").glob("*.tmp")]:
+            stale.unlink(missing_ok=True)
         if resume_iteration is None:
             atomic_write_bytes(self.path / "config.json", lambda f: f.write(json.dumps(config, indent=2).encode()))
             rows = []
@@ -281,6 +294,7 @@ class Run:
 
     def close(self) -> None:
         self.writer.close()
+        self._lock.close()  # and with it the lock
 
 
 def policy_state(policy) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from gail_fast.bc import BCConfig, train_bc
-from gail_fast.config import add_arguments, from_arguments, from_dict, resumed
+from gail_fast.config import add_arguments, cli_errors, from_arguments, from_dict, resumed
 from gail_fast.expert import ExpertConfig, train_expert
 from gail_fast.gail import GAILConfig, train_gail
 from gail_fast.pipeline import PipelineConfig, pipeline, run_pipeline
@@ -65,10 +65,8 @@ def main(argv: list[str] | None = None) -> None:
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
         argv = ["pipeline", *argv]
     args = parser.parse_args(argv)
-    try:
+    with cli_errors(parser):
         out = run_command(args)
-    except (FileNotFoundError, ValueError) as e:
-        parser.exit(2, f"error: {e}\n")
     print(f"run folder: {out}")
 
 
@@ -85,6 +83,8 @@ def run_command(args: argparse.Namespace) -> Path:
     else:
         cfg = from_arguments(cls, args)
         out, resume = args.out or default_run_dir(cfg.env, args.command, cfg.seed), False
+        if out.exists() and not out.is_dir():
+            raise ValueError(f"--out {out} is a file; a run folder is a directory")
     if args.command == "expert":
         return train_expert(cfg, out, resume)
     if args.command == "gail":

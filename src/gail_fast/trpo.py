@@ -25,7 +25,7 @@ import torch
 from torch import nn
 from torch.distributions import kl_divergence
 
-from gail_fast.config import param
+from gail_fast.config import check_range, param
 from gail_fast.nets import GaussianPolicy, ValueFunction
 from gail_fast.rollout import Batch, to_tensor
 
@@ -44,6 +44,16 @@ class TRPOConfig:
     vf_lr: float = param(1e-3, "Adam learning rate of the value function.")
     vf_epochs: int = param(5, "Passes over the batch when fitting the value function.")
     vf_minibatches: int = param(8, "Minibatches per value-function pass.")
+
+    def __post_init__(self) -> None:
+        check_range(self, "gamma", 0.0, 1.0, above=True)
+        check_range(self, "gae_lambda", 0.0, 1.0)
+        check_range(self, "max_kl", 0.0, above=True)
+        check_range(self, "cg_damping", 0.0)
+        check_range(self, "fvp_subsample", 0.0, 1.0, above=True)
+        check_range(self, "vf_lr", 0.0, above=True)
+        for name in ("cg_iters", "backtrack_steps", "vf_epochs", "vf_minibatches"):
+            check_range(self, name, 1)
 
 
 # ---- 1. advantages -------------------------------------------------------------------
