@@ -7,13 +7,13 @@ runs for minutes.
 """
 
 import io
-import os
 import zipfile
 
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from fuzzing import fuzz_settings, mutate
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gail_fast.demos import Demonstrations
@@ -21,21 +21,7 @@ from gail_fast.mocap.keypoints import load_keypoints
 from gail_fast.nets import GaussianPolicy
 from gail_fast.runs import load_policy, policy_state, save_checkpoint
 
-EXAMPLES = int(os.environ.get("GAIL_FAST_FUZZ_EXAMPLES", "100"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-
-
-def mutate(data: bytes, edits) -> bytes:
-    out = bytearray(data)
-    for kind, pos, payload in edits:
-        pos = pos % (len(out) + 1)
-        if kind == 0:
-            del out[pos : pos + len(payload)]
-        elif kind == 1:
-            out[pos:pos] = payload
-        else:
-            out[pos : pos + len(payload)] = payload
-    return bytes(out)
+FUZZ = fuzz_settings(100)
 
 
 EDITS = st.lists(

@@ -4,17 +4,15 @@ CI runs a short budget; `GAIL_FAST_FUZZ_EXAMPLES=20000 pytest tests/test_mocap_f
 runs for minutes.
 """
 
-import os
-
 import pytest
-from hypothesis import HealthCheck, given, settings
+from fuzzing import fuzz_settings, mutate
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gail_fast import mocap
 from gail_fast.mocap import MocapParseError
 
-EXAMPLES = int(os.environ.get("GAIL_FAST_FUZZ_EXAMPLES", "300"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = fuzz_settings(300)
 
 
 @pytest.fixture(scope="module")
@@ -22,19 +20,6 @@ def seeds(mocap_dir):
     asf = (mocap_dir / "cmu" / "07-walk.asf").read_bytes()
     amc = b"\n".join((mocap_dir / "cmu" / "07_05-walk.amc").read_bytes().splitlines()[:120])
     return asf, amc, mocap.parse_asf(mocap_dir / "cmu" / "07-walk.asf")
-
-
-def mutate(data: bytes, edits) -> bytes:
-    out = bytearray(data)
-    for kind, pos, payload in edits:
-        pos = pos % (len(out) + 1)
-        if kind == 0:
-            del out[pos : pos + len(payload)]
-        elif kind == 1:
-            out[pos:pos] = payload
-        else:
-            out[pos : pos + len(payload)] = payload
-    return bytes(out)
 
 
 EDITS = st.lists(

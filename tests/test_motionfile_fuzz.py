@@ -5,17 +5,15 @@ CI runs a short budget; `GAIL_FAST_FUZZ_EXAMPLES=20000 pytest tests/test_motionf
 runs for minutes.
 """
 
-import os
-
 import pytest
-from hypothesis import HealthCheck, given, settings
+from fuzzing import fuzz_settings, mutate
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gail_fast.mocap import bvh, trc
 from gail_fast.mocap.asf_amc import MocapParseError
 
-EXAMPLES = int(os.environ.get("GAIL_FAST_FUZZ_EXAMPLES", "300"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = fuzz_settings(300)
 
 
 def first_frames(data: bytes, nframe: int) -> bytes:
@@ -31,19 +29,6 @@ def seeds(mocap_dir):
         "cmu.bvh": first_frames((mocap_dir / "cmu_bvh" / "02_01.bvh").read_bytes(), 12),
         "gaps.trc": b"\n".join((mocap_dir / "pose2sim" / "Balancing_for_IK_gaps.trc").read_bytes().split(b"\n")[:40]),
     }
-
-
-def mutate(data: bytes, edits) -> bytes:
-    out = bytearray(data)
-    for kind, pos, payload in edits:
-        pos = pos % (len(out) + 1)
-        if kind == 0:
-            del out[pos : pos + len(payload)]
-        elif kind == 1:
-            out[pos:pos] = payload
-        else:
-            out[pos : pos + len(payload)] = payload
-    return bytes(out)
 
 
 EDITS = st.lists(
