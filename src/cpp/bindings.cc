@@ -332,8 +332,8 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
   m.attr("POSE_POINTS") = gail_fast::kPosePoints;
   m.attr("HUMANOID_HISTORY") = gail_fast::kHumanoidHistory;
   m.attr("HUMANOID_TASK_STATE") = gail_fast::kHumanoidTaskState;
-  m.attr("HUMANOID_FEATURE_SITES") =
-      std::vector<std::string>(std::begin(gail_fast::kHumanoidFeatureSites), std::end(gail_fast::kHumanoidFeatureSites));
+  m.attr("HUMANOID_FEATURE_SITES") = std::vector<std::string>(std::begin(gail_fast::kHumanoidFeatureSites),
+                                                              std::end(gail_fast::kHumanoidFeatureSites));
   m.def(
       "clip_features",
       [](py::handle points, py::handle forward, double scale, int k, py::handle out) {

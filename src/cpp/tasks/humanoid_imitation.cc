@@ -31,7 +31,8 @@ class HumanoidImitation : public Task {
   void bind(const mjModel* m) override {
     for (int k = 0; k < kPosePoints; ++k) {
       site_[k] = mj_name2id(m, mjOBJ_SITE, kHumanoidFeatureSites[k]);
-      if (site_[k] < 0) throw std::invalid_argument(std::string("the humanoid model has no site '") + kHumanoidFeatureSites[k] + "'");
+      if (site_[k] < 0)
+        throw std::invalid_argument(std::string("the humanoid model has no site '") + kHumanoidFeatureSites[k] + "'");
     }
     floor_ = mj_name2id(m, mjOBJ_GEOM, "floor");
     if (floor_ < 0) throw std::invalid_argument("the humanoid model has no geom 'floor'");

@@ -17,7 +17,8 @@ constexpr int kHumanoidHistory = 10;
 // c (0-based) sits in slot c % (kHumanoidHistory + 1).
 constexpr int kHumanoidTaskState = 1 + 3 * (kHumanoidHistory + 1);
 // The model's sites that give the pose features' points, in the order of pose_features.h.
-inline constexpr const char* kHumanoidFeatureSites[] = {"pelvis", "left_foot", "right_foot", "left_hand", "right_hand", "head"};
+inline constexpr const char* kHumanoidFeatureSites[] = {"pelvis",    "left_foot",  "right_foot",
+                                                        "left_hand", "right_hand", "head"};
 
 // Returns nullptr if name is not the humanoid imitation task.
 std::unique_ptr<Task> make_humanoid_imitation(const std::string& name);
