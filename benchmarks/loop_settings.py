@@ -2,7 +2,8 @@
 
 - humanoid: the walking experiment (`experiments/gail_humanoid_walk.sh`): two CMU walks
   as pose features, `--mode z`, 32 envs x 128 steps, gradient penalty 10, 3 x 150
-  networks;
+  networks (the experiment's run, through a command line that then sized the networks
+  for Hopper, had 2 x 64: `--hidden 64 64`);
 - hopper: the Hopper experiment (`experiments/gail_hopper.sh`): `--mode sa`, 16 envs x
   256 steps, gradient penalty 1, 2 x 64 networks, on 10 synthetic demonstrations of
   1000 steps (what is in them does not change what the loop costs).
@@ -47,13 +48,16 @@ def make_demos(setting: str, folder: Path) -> Path:
     return path
 
 
-def config(setting: str, demos: Path, iterations: int, num_threads: int | None = None) -> GAILConfig:
-    """The setting's GAIL configuration, for `iterations` iterations."""
+def config(
+    setting: str, demos: Path, iterations: int, num_threads: int | None = None, hidden: tuple[int, ...] = ()
+) -> GAILConfig:
+    """The setting's GAIL configuration, for `iterations` iterations (`hidden`: the
+    networks' sizes, by default the environment's)."""
     if setting == "humanoid":
         common = dict(env="Humanoid21Imitation-v0", mode="z", num_trajectories=2, num_envs=32, nstep=128)
-        cfg = GAILConfig(**common, grad_penalty=10.0, demos=str(demos), num_threads=num_threads)
+        cfg = GAILConfig(**common, grad_penalty=10.0, demos=str(demos), num_threads=num_threads, hidden=hidden)
     else:
         common = dict(env="Hopper-v5", mode="sa", num_trajectories=10, num_envs=16, nstep=256)
-        cfg = GAILConfig(**common, grad_penalty=1.0, demos=str(demos), num_threads=num_threads)
+        cfg = GAILConfig(**common, grad_penalty=1.0, demos=str(demos), num_threads=num_threads, hidden=hidden)
     cfg.total_steps = iterations * cfg.num_envs * cfg.nstep
     return cfg

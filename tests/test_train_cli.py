@@ -188,3 +188,15 @@ def test_the_table_says_when_the_expert_falls_and_gail_outlasts_it():
     stood = {name: evaluation([3600.0, 3610.0], [1000, 1000]) for name in runs}
     text = pipeline.format_table(stood, runs, 3_000_000)
     assert "falls" not in text and "longer" not in text
+
+
+def test_the_command_line_sizes_the_networks_for_the_environment_given(monkeypatch):
+    """--env Humanoid21Imitation-v0 without --hidden gets the humanoid's 3 x 150, not the
+    2 x 64 of the default environment (resolved before the flags were read, once)."""
+    seen = []
+    monkeypatch.setattr(train, "train_gail", lambda cfg, out, resume: seen.append(cfg) or out)
+    monkeypatch.setattr(train, "train_expert", lambda cfg, out, resume: seen.append(cfg) or out)
+    train.main(["gail", "--env", "Humanoid21Imitation-v0", "--demos", "walk.npz", "--out", "x"])
+    train.main(["expert", "--out", "y"])
+    train.main(["expert", "--env", "Humanoid21Imitation-v0", "--hidden", "32", "--out", "z"])
+    assert [cfg.hidden for cfg in seen] == [(150, 150, 150), (64, 64), (32,)]

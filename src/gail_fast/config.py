@@ -59,18 +59,27 @@ def add_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
 
 
 def from_arguments(cls: type, args: argparse.Namespace, base: Any = None) -> Any:
-    """Builds `cls` from parsed flags; flags left out keep `base`'s values (or the defaults)."""
-    base = cls() if base is None else base
+    """Builds `cls` from parsed flags; flags left out keep `base`'s values (or the defaults).
+
+    The defaults are the fields' own, not those of a `cls()`: a default resolved in
+    `__post_init__` from other fields (the network size from the environment) is then
+    resolved from the flags given, not from the default environment.
+    """
     hints = typing.get_type_hints(cls)
     values = {}
     for f in dataclasses.fields(cls):
         tp = _base_type(hints[f.name])
         if dataclasses.is_dataclass(tp):
-            values[f.name] = from_arguments(tp, args, getattr(base, f.name))
+            values[f.name] = from_arguments(tp, args, None if base is None else getattr(base, f.name))
             continue
         given = getattr(args, f.name, None)
         if given is None:
-            values[f.name] = getattr(base, f.name)
+            if base is not None:
+                values[f.name] = getattr(base, f.name)
+            elif f.default is not dataclasses.MISSING:
+                values[f.name] = f.default
+            else:
+                values[f.name] = f.default_factory()
         else:
             values[f.name] = tuple(given) if typing.get_origin(tp) is tuple else given
     return cls(**values)
