@@ -48,6 +48,8 @@ from pathlib import Path
 
 import numpy as np
 
+from gail_fast.config import cli_errors
+
 FORMAT, VERSION = "gail_fast.demos", 2
 READABLE_VERSIONS = (1, 2)
 STATE_FIELDS = ("qpos", "qvel")  # new in version 2
@@ -497,16 +499,16 @@ def main(argv: list[str] | None = None) -> None:
     info = sub.add_parser("info", help="summarise a demonstrations file")
     info.add_argument("file", type=Path)
     args = parser.parse_args(argv)
-    try:
+    with cli_errors(parser):
         if args.command == "record":
+            if args.episodes < 1:
+                raise ValueError(f"--episodes must be >= 1, got {args.episodes}")
             demos = record(args.path, args.episodes, args.seed, not args.stochastic)
             demos.save(args.out)
             print(summary(demos))
             print(f"written: {args.out}")
         else:
             print(summary(Demonstrations.load(args.file)))
-    except (FileNotFoundError, ValueError) as e:
-        parser.exit(2, f"error: {e}\n")
 
 
 if __name__ == "__main__":
