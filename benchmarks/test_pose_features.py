@@ -39,7 +39,7 @@ def numpy_features(points, forward, scale, past, back):
 def test_gail_fast_features(benchmark, poses):
     benchmark.group = "pose features, 1024 poses"
     out = np.empty((N, _core.POSE_FEATURES))
-    benchmark(_core.pose_features, *poses[:2], 1.7, *poses[2:], out)
+    benchmark(_core.batch_features, *poses[:2], 1.7, *poses[2:], out)
     np.testing.assert_allclose(out, numpy_features(poses[0], poses[1], 1.7, *poses[2:]), atol=1e-12)
 
 

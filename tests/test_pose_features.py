@@ -6,7 +6,7 @@ import pytest
 
 from gail_fast import _core, demos, envs
 from gail_fast.mocap import __main__ as mocap_cli
-from gail_fast.mocap.convert import HISTORY, convert, pose_features
+from gail_fast.mocap.convert import HISTORY, clip_features, convert
 
 
 def numpy_features(points, forward, scale, k):
@@ -35,48 +35,48 @@ def random_clip(n=50, seed=0):
 def test_matches_numpy():
     points, forward = random_clip()
     np.testing.assert_allclose(
-        pose_features(points, forward, 1.7, 10), numpy_features(points, forward, 1.7, 10), atol=1e-12
+        clip_features(points, forward, 1.7, 10), numpy_features(points, forward, 1.7, 10), atol=1e-12
     )
     np.testing.assert_allclose(
-        pose_features(points, forward, 1.7, 3), numpy_features(points, forward, 1.7, 3), atol=1e-12
+        clip_features(points, forward, 1.7, 3), numpy_features(points, forward, 1.7, 3), atol=1e-12
     )
 
 
 def test_invariant_to_where_the_body_stands_faces_and_its_size():
     points, forward = random_clip()
-    base = pose_features(points, forward, 1.7)
+    base = clip_features(points, forward, 1.7)
     yaw = 1.1
     rot = np.array([[np.cos(yaw), -np.sin(yaw), 0], [np.sin(yaw), np.cos(yaw), 0], [0, 0, 1]])
     moved = points @ rot.T + np.array([5.0, -3.0, 0.0])
-    np.testing.assert_allclose(pose_features(moved, forward @ rot[:2, :2].T, 1.7), base, atol=1e-12)
-    np.testing.assert_allclose(pose_features(points * 1.2, forward, 1.7 * 1.2), base, atol=1e-12)
+    np.testing.assert_allclose(clip_features(moved, forward @ rot[:2, :2].T, 1.7), base, atol=1e-12)
+    np.testing.assert_allclose(clip_features(points * 1.2, forward, 1.7 * 1.2), base, atol=1e-12)
 
 
 def test_batch_kernel_equals_clip_kernel():
     points, forward = random_clip()
-    clip = pose_features(points, forward, 1.7, HISTORY)
+    clip = clip_features(points, forward, 1.7, HISTORY)
     back = np.minimum(np.arange(len(points)), HISTORY).astype(np.int32)
     past = points[np.arange(len(points)) - back, 0]
     out = np.empty_like(clip)
-    _core.pose_features(points, forward, 1.7, np.ascontiguousarray(past), back, out)
+    _core.batch_features(points, forward, 1.7, np.ascontiguousarray(past), back, out)
     np.testing.assert_allclose(out, clip, atol=1e-15)
 
 
 def test_bad_feature_input():
     points, forward = random_clip(5)
     with pytest.raises(ValueError, match="scale must be a positive"):
-        pose_features(points, forward, 0.0)
+        clip_features(points, forward, 0.0)
     with pytest.raises(ValueError, match=r"points must have shape \(5, 6, 3\)"):
-        pose_features(points[:, :5], forward, 1.0)
+        clip_features(points[:, :5], forward, 1.0)
     with pytest.raises(ValueError, match=r"forward must have shape \(5, 2\)"):
-        pose_features(points, forward[:3], 1.0)
+        clip_features(points, forward[:3], 1.0)
     # no facing direction at all (a zero vector) means +x, not a division by zero
     np.testing.assert_array_equal(
-        pose_features(points, np.zeros((5, 2)), 1.0), pose_features(points, np.tile([1.0, 0.0], (5, 1)), 1.0)
+        clip_features(points, np.zeros((5, 2)), 1.0), clip_features(points, np.tile([1.0, 0.0], (5, 1)), 1.0)
     )
     points[2, 1, 0] = np.nan
     with pytest.raises(ValueError, match="points must be finite"):
-        pose_features(points, forward, 1.0)
+        clip_features(points, forward, 1.0)
 
 
 # ---- the humanoid -------------------------------------------------------------------

@@ -19,7 +19,7 @@ import torch
 from gail_fast import _core
 from gail_fast.demos import Demonstrations
 from gail_fast.gail import Discriminator
-from gail_fast.mocap.convert import convert, pose_features
+from gail_fast.mocap.convert import clip_features, convert
 from gail_fast.nets import GaussianPolicy
 from gail_fast.runs import policy_state, save_checkpoint
 from gail_fast.view import mujoco_model, rollout, view
@@ -134,7 +134,7 @@ def test_feature_points_give_back_their_features(walk):
     scene = load_scene(mujoco_model(ENV))
     heading = np.array([0.6, 0.8])
     points = feature_points(features, scene.height, scene.foot_height, np.array([1.0, 2.0, 0.0]), heading)
-    again = pose_features(points, np.tile(heading, (len(points), 1)), scene.height)
+    again = clip_features(points, np.tile(heading, (len(points), 1)), scene.height)
     np.testing.assert_allclose(again[:, :15], features[:, :15], atol=1e-9)
     assert points[:, 1:3, 2].min() == pytest.approx(scene.foot_height)  # the lower foot on the floor
 

@@ -354,7 +354,7 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
       py::arg("points"), py::arg("forward"), py::arg("scale"), py::arg("k"), py::arg("out"),
       "Pose features (nframe, POSE_FEATURES) of a clip of points (nframe, 6, 3); see pose_features.h.");
   m.def(
-      "pose_features",
+      "batch_features",
       [](py::handle points, py::handle forward, double scale, py::handle pelvis_past, py::handle nstep_past,
          py::handle out) {
         auto pa = py::reinterpret_borrow<py::array>(points);

@@ -106,7 +106,7 @@ def clip_features(
     k: int,
     out: npt.NDArray[np.float64],
 ) -> None: ...
-def pose_features(
+def batch_features(
     points: npt.NDArray[np.float64],
     forward: npt.NDArray[np.float64],
     scale: float,

@@ -32,7 +32,7 @@ HIP_BONES = ("lhipjoint", "rhipjoint")
 HISTORY = humanoid.HISTORY
 
 
-def pose_features(points: np.ndarray, forward: np.ndarray, scale: float, k: int = HISTORY) -> np.ndarray:
+def clip_features(points: np.ndarray, forward: np.ndarray, scale: float, k: int = HISTORY) -> np.ndarray:
     """Features `(nframe, POSE_FEATURES)` of a clip of points `(nframe, 6, 3)` (pelvis, left
     foot, right foot, left hand, right hand, head; metres, z up); `forward` `(nframe, 2)` is
     the ground-plane direction the pelvis faces (any length)."""
@@ -106,7 +106,7 @@ def clip_from_points(pos: np.ndarray, rate: float, control_rate: float, scale: f
     left = pos[:, 6] - pos[:, 7]  # right hip to left hip
     forward = np.stack([left[:, 1], -left[:, 0]], axis=1)  # left x up, on the ground
     points = np.ascontiguousarray(pos[:, :6])
-    return Clip(points, forward, pose_features(points, forward, scale), control_rate)
+    return Clip(points, forward, clip_features(points, forward, scale), control_rate)
 
 
 def raw_features(skeleton: Skeleton, motion: Motion, rate: float, control_rate: float) -> Clip:
