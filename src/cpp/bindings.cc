@@ -52,6 +52,16 @@ T* checked(const py::handle& obj, const char* name, const std::vector<py::ssize_
   return static_cast<T*>(const_cast<void*>(arr.data()));
 }
 
+// The shape of an array argument that must have ndim dimensions (layout: the shape in
+// words, for the message), read before checked<T> pins every dimension.
+std::vector<py::ssize_t> shape_of(const py::handle& obj, const char* name, int ndim, const char* layout) {
+  if (!py::isinstance<py::array>(obj) || py::reinterpret_borrow<py::array>(obj).ndim() != ndim)
+    throw py::value_error(std::string(name) + " must be a " + std::to_string(ndim) + "-D array" +
+                          (*layout ? std::string(" ") + layout : std::string()));
+  auto arr = py::reinterpret_borrow<py::array>(obj);
+  return {arr.shape(), arr.shape() + ndim};
+}
+
 void check_finite(const double* x, py::ssize_t rows, py::ssize_t cols, const char* name) {
   for (py::ssize_t r = 0; r < rows; ++r)
     for (py::ssize_t c = 0; c < cols; ++c)
@@ -151,10 +161,7 @@ seed + i, so results do not depend on nthread (at most nenv threads are started)
           "set_start_pool",
           [](BatchEnv& env, py::handle qpos, py::handle qvel, py::handle task_state, double fraction) {
             gail_fast::InUse in_use(env);
-            auto qa = py::reinterpret_borrow<py::array>(qpos);
-            if (!py::isinstance<py::array>(qpos) || qa.ndim() != 2)
-              throw py::value_error("qpos must be a 2-D array (npool, nq)");
-            const py::ssize_t n = qa.shape(0);
+            const py::ssize_t n = gail_fast::shape_of(qpos, "qpos", 2, "(npool, nq)")[0];
             const double* p = checked<double>(qpos, "qpos", {n, env.nq()}, false);
             const double* v = checked<double>(qvel, "qvel", {n, env.nv()}, false);
             const double* s = checked<double>(task_state, "task_state", {n, env.task_nstate()}, false);
@@ -255,14 +262,9 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
       [](py::handle x, py::handle y, py::handle xq, const std::string& boundary, double period, py::handle value,
          py::handle deriv) {
         const auto bc = gail_fast::parse_spline_boundary(boundary);
-        auto xa = py::reinterpret_borrow<py::array>(x);
-        auto ya = py::reinterpret_borrow<py::array>(y);
-        auto qa = py::reinterpret_borrow<py::array>(xq);
-        if (!py::isinstance<py::array>(x) || xa.ndim() != 1) throw py::value_error("x must be a 1-D array");
-        if (!py::isinstance<py::array>(y) || ya.ndim() != 2)
-          throw py::value_error("y must be a 2-D array (nknot, nchannel)");
-        if (!py::isinstance<py::array>(xq) || qa.ndim() != 1) throw py::value_error("xq must be a 1-D array");
-        const py::ssize_t n = xa.shape(0), nc = ya.shape(1), nq = qa.shape(0);
+        const py::ssize_t n = gail_fast::shape_of(x, "x", 1, "")[0];
+        const py::ssize_t nc = gail_fast::shape_of(y, "y", 2, "(nknot, nchannel)")[1];
+        const py::ssize_t nq = gail_fast::shape_of(xq, "xq", 1, "")[0];
         const double* xp = checked<double>(x, "x", {n}, false);
         const double* yp = checked<double>(y, "y", {n, nc}, false);
         const double* qp = checked<double>(xq, "xq", {nq}, false);
@@ -287,12 +289,9 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
       "forward_kinematics",
       [](py::handle parent, py::handle axis, py::handle offset, py::handle dof_axis, py::handle dof_column,
          py::handle translation_column, py::handle motion, py::handle positions) {
-        auto pa = py::reinterpret_borrow<py::array>(parent);
-        if (!py::isinstance<py::array>(parent) || pa.ndim() != 1) throw py::value_error("parent must be a 1-D array");
-        auto ma = py::reinterpret_borrow<py::array>(motion);
-        if (!py::isinstance<py::array>(motion) || ma.ndim() != 2)
-          throw py::value_error("motion must be a 2-D array (nframe, ncolumn)");
-        const py::ssize_t nbone = pa.shape(0), nframe = ma.shape(0), ncol = ma.shape(1);
+        const py::ssize_t nbone = gail_fast::shape_of(parent, "parent", 1, "")[0];
+        const auto motion_shape = gail_fast::shape_of(motion, "motion", 2, "(nframe, ncolumn)");
+        const py::ssize_t nframe = motion_shape[0], ncol = motion_shape[1];
         gail_fast::SkeletonArrays sk;
         sk.nbone = static_cast<int>(nbone);
         const int* par = checked<int>(parent, "parent", {nbone}, false);
@@ -337,10 +336,7 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
   m.def(
       "clip_features",
       [](py::handle points, py::handle forward, double scale, int k, py::handle out) {
-        auto pa = py::reinterpret_borrow<py::array>(points);
-        if (!py::isinstance<py::array>(points) || pa.ndim() != 3)
-          throw py::value_error("points must be a 3-D array (nframe, 6, 3)");
-        const py::ssize_t n = pa.shape(0);
+        const py::ssize_t n = gail_fast::shape_of(points, "points", 3, "(nframe, 6, 3)")[0];
         const double* p = checked<double>(points, "points", {n, gail_fast::kPosePoints, 3}, false);
         const double* f = checked<double>(forward, "forward", {n, 2}, false);
         double* o = checked<double>(out, "out", {n, gail_fast::kPoseFeatures}, true);
@@ -357,10 +353,7 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
       "batch_features",
       [](py::handle points, py::handle forward, double scale, py::handle pelvis_past, py::handle nstep_past,
          py::handle out) {
-        auto pa = py::reinterpret_borrow<py::array>(points);
-        if (!py::isinstance<py::array>(points) || pa.ndim() != 3)
-          throw py::value_error("points must be a 3-D array (n, 6, 3)");
-        const py::ssize_t n = pa.shape(0);
+        const py::ssize_t n = gail_fast::shape_of(points, "points", 3, "(n, 6, 3)")[0];
         const double* p = checked<double>(points, "points", {n, gail_fast::kPosePoints, 3}, false);
         const double* f = checked<double>(forward, "forward", {n, 2}, false);
         const double* past = checked<double>(pelvis_past, "pelvis_past", {n, 3}, false);
