@@ -200,7 +200,7 @@ class Retargeter:
         m, d = self.m, self.d
         nv = m.nv
         jacp = np.zeros((3, nv))
-        w = np.repeat(weight, 3)
+        w = np.repeat(weight, 3)  # per residual of the landmark points
         # The priors: one quadratic per hinge, towards a blend of the standing pose and the
         # previous frame (their weighted mean, which has the same minimiser).
         a, b = NOMINAL**2, (SMOOTHNESS**2 if previous is not None else 0.0)
@@ -210,28 +210,26 @@ class Retargeter:
         q = q.copy()
         cost, p, r, sides, tilt = self._cost(q, target, w, flat, prior_w, prior_to)
         mu = 1e-3
-        w3 = w
         for _ in range(iterations):
-            w = w3
             mujoco.mj_comPos(m, d)  # d holds q's kinematics from the last _cost
             jac = np.zeros((3 * len(p), nv))
             for k in np.flatnonzero(weight):
                 mujoco.mj_jac(m, d, jacp, None, p[k], self.bodies[k])
                 jac[3 * k : 3 * k + 3] = jacp
-            if not free:
-                jac[:, 6:] = 0
-            for f in np.flatnonzero(flat):  # the sole's tilt: one more residual per flat foot
+            # the soles' tilt: one more residual per flat foot
+            feet = np.flatnonzero(flat)
+            tilt_jac = np.zeros((len(feet), nv))
+            for row, f in zip(tilt_jac, feet):
                 mujoco.mj_jac(m, d, jacp, None, sides[f, 0], self.feet[f])
-                row = jacp[2].copy()
+                row += jacp[2]
                 mujoco.mj_jac(m, d, jacp, None, sides[f, 1], self.feet[f])
                 row -= jacp[2]
-                if not free:
-                    row[6:] = 0
-                jac = np.vstack([jac, row])
-                r = np.append(r, tilt[f])
-                w = np.append(w, flat[f])
-            jw = jac * w[:, None]
-            grad = jw.T @ r
+            jac = np.vstack([jac, tilt_jac])
+            if not free:
+                jac[:, 6:] = 0
+            all_r, all_w = np.concatenate([r, tilt[feet]]), np.concatenate([w, flat[feet]])
+            jw = jac * all_w[:, None]
+            grad = jw.T @ all_r
             grad[6:] += prior_w * (q[7:] - prior_to)
             hess = jac.T @ jw
             hess[6:, 6:] += np.diag(prior_w)
@@ -243,7 +241,7 @@ class Retargeter:
                 trial = q.copy()
                 mujoco.mj_integratePos(m, trial, dq, 1.0)
                 trial[7:] = np.clip(trial[7:], self.lo, self.hi)
-                new_cost, new_p, new_r, new_sides, new_tilt = self._cost(trial, target, w3, flat, prior_w, prior_to)
+                new_cost, new_p, new_r, new_sides, new_tilt = self._cost(trial, target, w, flat, prior_w, prior_to)
                 if new_cost < cost:
                     q, cost, p, r, sides, tilt, mu = (
                         trial,
