@@ -103,7 +103,8 @@ class Bvh:
         return float(round(rate)) if abs(rate - round(rate)) < 1e-4 * rate else rate
 
 
-def _read(path: Path) -> str:
+def read_text(path: Path) -> str:
+    """A motion file's text (UTF-8, a BOM allowed); MocapParseError for anything else."""
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -129,7 +130,7 @@ def _number(path: Path, lineno: int, token: str, what: str) -> float:
 def parse_bvh(path: str | Path) -> Bvh:
     """Parses a BVH file (one ROOT; any rotation order per joint; CRLF or LF)."""
     path = Path(path)
-    lines = _read(path).splitlines()
+    lines = read_text(path).splitlines()
     tokens: list[tuple[int, str]] = []  # the HIERARCHY's words with their line numbers
     motion_line = None
     for k, line in enumerate(lines, start=1):

@@ -50,7 +50,7 @@ from pathlib import Path
 import numpy as np
 
 from gail_fast.mocap.asf_amc import MocapParseError
-from gail_fast.mocap.bvh import figure_lines, to_z_up_metres
+from gail_fast.mocap.bvh import figure_lines, read_text, to_z_up_metres
 from gail_fast.mocap.landmarks import LANDMARKS, REQUIRED, LandmarkClip
 from gail_fast.mocap.spline import cubic_spline
 
@@ -90,16 +90,7 @@ def _fields(line: str) -> list[str]:
 def parse_trc(path: str | Path) -> Trc:
     """Parses a TRC file; empty or NaN fields are missing markers (NaN in `positions`)."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise MocapParseError(path, None, f"cannot read: {e.strerror}") from None
-    if b"\x00" in data:
-        raise MocapParseError(path, None, "not a text file (it holds NUL bytes)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise MocapParseError(path, None, f"not a UTF-8 text file ({e})") from None
+    text = read_text(path)
     lines = text.splitlines()
     if len(lines) < 5:
         raise MocapParseError(path, None, f"{len(lines)} lines; a TRC file has 5 header lines, then frames")
