@@ -25,10 +25,42 @@ def test_sign_convention_on_separable_data():
     with torch.no_grad():
         assert torch.sigmoid(disc(expert_t)).min() > 0.9  # D = P(expert)
         assert torch.sigmoid(disc(policy)).max() < 0.1
-    for kind in gail.REWARDS:
+    for kind in ("gail", "logd", "logit"):
         assert disc.reward(expert_t, kind).min() > disc.reward(policy, kind).max(), kind
     # -log(1 - D) is positive everywhere, log D negative, the logit changes sign
     assert (disc.reward(policy, "gail") > 0).all() and (disc.reward(expert_t, "logd") < 0).all()
+
+
+def test_least_squares_discriminator_and_its_bounded_reward():
+    """Trained by least squares (AMP), the score is about +1 on the expert's samples and -1
+    on the policy's, and the reward max(0, 1 - (d-1)^2/4) is about 1 and 0 there."""
+    gen = torch.Generator().manual_seed(0)
+    expert_t = torch.as_tensor(np.random.default_rng(0).normal(+2.0, 0.5, size=(512, 3)), dtype=torch.float32)
+    policy = torch.as_tensor(np.random.default_rng(1).normal(-2.0, 0.5, size=(512, 3)), dtype=torch.float32)
+    disc = gail.Discriminator(expert_t.numpy(), hidden=(32, 32))
+    optimizer = torch.optim.Adam(disc.parameters(), lr=1e-2)
+    for _ in range(200):
+        stats = gail.discriminator_step(disc, optimizer, expert_t, policy, 0.0, 0.0, gen, loss_kind="ls")
+    assert stats["disc/acc_expert"] == 1.0 and stats["disc/acc_policy"] == 1.0 and stats["disc/loss"] < 0.05
+    with torch.no_grad():
+        assert abs(disc(expert_t).mean() - 1) < 0.1 and abs(disc(policy).mean() + 1) < 0.1
+    reward_e, reward_p = disc.reward(expert_t, "amp"), disc.reward(policy, "amp")
+    assert reward_e.mean() > 0.95 and reward_p.mean() < 0.05
+    assert reward_e.max() <= 1.0 and reward_p.min() >= 0.0
+
+
+def test_policy_replay_keeps_the_newest_rows():
+    replay = gail.PolicyReplay(capacity=5, width=2)
+    for start in (0, 3, 6):  # 9 rows through a ring of 5, the last add wrapping around
+        replay.add(torch.arange(start, start + 3, dtype=torch.float32)[:, None].repeat(1, 2))
+    assert replay.size == 5 and sorted(replay.rows[:, 0].tolist()) == [4, 5, 6, 7, 8]
+    replay.add(torch.arange(100, 107, dtype=torch.float32)[:, None].repeat(1, 2))  # more than it holds
+    assert sorted(replay.rows[:, 0].tolist()) == [102, 103, 104, 105, 106]
+    drawn = replay.sample(1000, torch.Generator().manual_seed(0))[:, 0]
+    assert set(drawn.tolist()) == {102.0, 103.0, 104.0, 105.0, 106.0}
+    restored = gail.PolicyReplay(capacity=5, width=2)
+    restored.load_state_dict(replay.state_dict())
+    assert torch.equal(restored.rows, replay.rows) and (restored.size, restored.next) == (replay.size, replay.next)
 
 
 def test_gradient_penalty_smooths_the_discriminator():
@@ -256,10 +288,24 @@ def test_bad_mode_and_reward(tmp_path, capsys):
     assert "mode must be one of" in run_gail(tmp_path, capsys, "--demos", str(path), "--mode", "xyz")
     assert "reward must be one of" in run_gail(tmp_path, capsys, "--demos", str(path), "--reward", "xyz")
     assert "disc_steps must be >= 1" in run_gail(tmp_path, capsys, "--demos", str(path), "--disc-steps", "0")
+    assert "amp needs ls" in run_gail(tmp_path, capsys, "--demos", str(path), "--reward", "amp")
+    assert "amp needs ls" in run_gail(tmp_path, capsys, "--demos", str(path), "--disc-loss", "ls")
+    assert "task_weight must be" in run_gail(tmp_path, capsys, "--demos", str(path), "--task-weight", "2")
+    assert "--task-speed needs the humanoid" in run_gail(tmp_path, capsys, "--demos", str(path), "--task-speed", "1")
 
 
-def test_gail_from_motion_capture_features(mocap_dir, tmp_path):
-    """Mode z end to end on the humanoid: walk clips in, a checkpoint out."""
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--mode", "z"],
+        # AMP's recipe: a least-squares discriminator on steps, its bounded reward, a replay
+        # of past batches (used from the second iteration) and the task term
+        ["--mode", "zz", "--reward", "amp", "--disc-loss", "ls", "--replay", "2", "--task-speed", "1.4"],
+    ],
+    ids=["z", "zz-amp-task"],
+)
+def test_gail_from_motion_capture_features(mocap_dir, tmp_path, flags):
+    """The humanoid end to end: walk clips in, a checkpoint out."""
     from gail_fast.mocap.convert import convert
 
     cmu = mocap_dir / "cmu"
@@ -273,8 +319,7 @@ def test_gail_from_motion_capture_features(mocap_dir, tmp_path):
             "Humanoid21Imitation-v0",
             "--demos",
             str(tmp_path / "walk.npz"),
-            "--mode",
-            "z",
+            *flags,
             "--num-trajectories",
             "2",
             "--num-envs",
@@ -292,7 +337,11 @@ def test_gail_from_motion_capture_features(mocap_dir, tmp_path):
         ]
     )
     state = load_checkpoint(tmp_path / "run")
-    assert state["global_step"] == 512 and state["config"]["mode"] == "z"
+    assert state["global_step"] == 512 and state["config"]["mode"] == flags[1]
+    if "--replay" in flags:  # every iteration's policy inputs were kept, 2 x 256 rows of 2 x 18
+        assert state["replay"]["rows"].shape == (512, 36)
+        progress = np.genfromtxt(tmp_path / "run" / "progress.csv", delimiter=",", names=True)
+        assert ((progress["chartstask_reward"] > 0) & (progress["chartstask_reward"] <= 1)).all()
 
 
 def test_feature_only_demonstrations_need_mode_z(mocap_dir, tmp_path, capsys):

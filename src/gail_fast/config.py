@@ -53,7 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
             parser.add_argument(_flag(f.name), action=argparse.BooleanOptionalAction, default=None, help=help_text)
         elif typing.get_origin(tp) is tuple:
             item = typing.get_args(tp)[0]
-            parser.add_argument(_flag(f.name), type=item, nargs="+", default=None, metavar="N", help=help_text)
+            metavar = "NAME" if item is str else "N"
+            parser.add_argument(_flag(f.name), type=item, nargs="+", default=None, metavar=metavar, help=help_text)
         else:
             parser.add_argument(_flag(f.name), type=tp, default=None, help=help_text)
 

@@ -42,7 +42,8 @@ from gail_fast.rollout import Batch, Collector
 from gail_fast.trpo import fit_value, policy_step
 
 MODES = ("sa", "s", "ss", "z", "zz")
-REWARDS = ("gail", "logd", "logit")
+REWARDS = ("gail", "logd", "logit", "amp")
+DISC_LOSSES = ("bce", "ls")
 
 
 @dataclass
@@ -57,7 +58,17 @@ class GAILConfig(TrainingConfig):
         "What the discriminator sees: sa (state, action), s (state), ss (state, next state), z (pose features), "
         "zz (pose features of a step, z_t and z_t+1).",
     )
-    reward: str = param("gail", "Policy reward: gail -log(1-D), logd log D, logit log D - log(1-D).")
+    reward: str = param(
+        "gail",
+        "Policy reward: gail -log(1-D), logd log D, logit log D - log(1-D) (all with --disc-loss bce); "
+        "amp max(0, 1 - (d-1)^2 / 4), bounded in [0, 1] (with --disc-loss ls).",
+    )
+    disc_loss: str = param(
+        "bce", "Discriminator loss: bce (cross-entropy, D a probability) or ls (least squares to +1 expert, -1 policy)."
+    )
+    replay: int = param(
+        0, "Past policy batches the discriminator also trains on, half of each step's policy samples (0: off)."
+    )
     disc_hidden: tuple[int, ...] = param((100, 100), "Hidden layer sizes of the discriminator.")
     disc_lr: float = param(3e-4, "Adam learning rate of the discriminator.")
     disc_steps: int = param(1, "Discriminator steps per iteration (M).")
@@ -69,6 +80,15 @@ class GAILConfig(TrainingConfig):
     start_fraction: float = param(
         0.0, "Fraction of episodes that start from a recorded state of the demonstrations (their qpos/qvel)."
     )
+    task_speed: float = param(
+        0.0,
+        "Not imitation: a target forward pelvis speed (m/s) whose term exp(-((v - target) / sigma)^2) is added to "
+        "the reward (AMP's task reward; humanoid only; 0: off, pure imitation).",
+    )
+    task_sigma: float = param(
+        0.5, "With --task-speed: the speed error (m/s) at which the task term falls to 1/e (AMP's is 2)."
+    )
+    task_weight: float = param(0.5, "With --task-speed: reward = (1 - w) * imitation + w * task.")
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -76,6 +96,12 @@ class GAILConfig(TrainingConfig):
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
         if self.reward not in REWARDS:
             raise ValueError(f"reward must be one of {REWARDS}, got {self.reward!r}")
+        if self.disc_loss not in DISC_LOSSES:
+            raise ValueError(f"disc_loss must be one of {DISC_LOSSES}, got {self.disc_loss!r}")
+        if (self.reward == "amp") != (self.disc_loss == "ls"):
+            raise ValueError(
+                f"reward {self.reward!r} does not go with disc_loss {self.disc_loss!r}: amp needs ls, the others bce"
+            )
         if not 0.0 <= self.start_fraction <= 1.0:
             raise ValueError(f"start_fraction must be in [0, 1], got {self.start_fraction}")
         for name in ("num_trajectories", "disc_steps"):
@@ -86,6 +112,14 @@ class GAILConfig(TrainingConfig):
         check_range(self, "disc_entropy", 0.0)
         check_range(self, "grad_penalty", 0.0)
         check_range(self, "bc_steps", 1)
+        check_range(self, "replay", 0)
+        check_range(self, "task_speed", 0.0)
+        check_range(self, "task_weight", 0.0, 1.0)
+        check_range(self, "task_sigma", 0.0, above=True)
+        if self.task_speed > 0 and (self.env not in envs.POSE_FEATURE_ENVS or self.mode not in ("z", "zz")):
+            raise ValueError(
+                f"--task-speed needs the humanoid's pose features (mode z or zz), not {self.env} with mode {self.mode}"
+            )
         if not self.disc_hidden or min(self.disc_hidden) < 1:
             raise ValueError(f"disc_hidden must be one or more positive layer sizes, got {self.disc_hidden}")
 
@@ -133,7 +167,8 @@ def policy_inputs(batch: Batch, mode: str, action_low: np.ndarray, action_high: 
 
 
 class Discriminator(nn.Module):
-    """logit(z), with D(z) = sigmoid(logit(z)) = P(z came from the expert).
+    """logit(z), with D(z) = sigmoid(logit(z)) = P(z came from the expert); or, trained by
+    least squares (AMP), a score d(z) that is +1 on the expert's inputs and -1 on the policy's.
 
     Inputs are standardised with the expert data's statistics, fixed at construction.
     """
@@ -160,6 +195,8 @@ class Discriminator(nn.Module):
             return F.softplus(logit)  # -log(1 - D)
         if kind == "logd":
             return -F.softplus(-logit)  # log D
+        if kind == "amp":  # AMP's bounded reward of the least-squares score
+            return torch.clamp(1 - 0.25 * (logit - 1) ** 2, min=0)
         return logit  # log D - log(1 - D)
 
 
@@ -171,15 +208,21 @@ def discriminator_step(
     entropy_bonus: float,
     grad_penalty: float,
     generator: torch.Generator | None = None,
+    loss_kind: str = "bce",
 ) -> dict[str, float]:
-    """One gradient step of binary cross-entropy: expert labelled 1, policy 0."""
+    """One gradient step of binary cross-entropy (expert labelled 1, policy 0) or, with
+    `loss_kind` "ls", of least squares to +1 (expert) and -1 (policy)."""
     logit_e, logit_p = disc(expert), disc(policy)
-    loss = F.binary_cross_entropy_with_logits(logit_e, torch.ones_like(logit_e)) + F.binary_cross_entropy_with_logits(
-        logit_p, torch.zeros_like(logit_p)
-    )
     logits = torch.cat([logit_e, logit_p])
-    # Bernoulli entropy of D: a bonus for not being over-confident.
-    entropy = (F.softplus(logits) - logits * torch.sigmoid(logits)).mean()
+    if loss_kind == "ls":
+        loss = 0.5 * ((logit_e - 1) ** 2).mean() + 0.5 * ((logit_p + 1) ** 2).mean()
+        entropy = torch.zeros(())
+    else:
+        loss = F.binary_cross_entropy_with_logits(
+            logit_e, torch.ones_like(logit_e)
+        ) + F.binary_cross_entropy_with_logits(logit_p, torch.zeros_like(logit_p))
+        # Bernoulli entropy of D: a bonus for not being over-confident.
+        entropy = (F.softplus(logits) - logits * torch.sigmoid(logits)).mean()
     total = loss - entropy_bonus * entropy
     if grad_penalty > 0:
         # On the standardised inputs the network sees, so that the penalty does not depend
@@ -200,6 +243,36 @@ def discriminator_step(
     }
 
 
+class PolicyReplay:
+    """The discriminator's memory of past policy inputs: a ring of the last `capacity`
+    rows, so that D does not forget what the policy did a few iterations ago and the
+    policy cannot win by going back to it."""
+
+    def __init__(self, capacity: int, width: int) -> None:
+        self.rows = torch.zeros(capacity, width)
+        self.size = self.next = 0
+
+    def add(self, z: torch.Tensor) -> None:
+        z = z[-len(self.rows) :]
+        end = self.next + len(z)
+        first = min(end, len(self.rows)) - self.next
+        self.rows[self.next : self.next + first] = z[:first]
+        self.rows[: len(z) - first] = z[first:]
+        self.next = end % len(self.rows)
+        self.size = min(self.size + len(z), len(self.rows))
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        return self.rows[torch.randint(self.size, (n,), generator=generator)]
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"rows": self.rows[: self.size].clone(), "next": self.next}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.size = len(state["rows"])
+        self.rows[: self.size] = state["rows"]
+        self.next = state["next"]
+
+
 # ---- Algorithm 1 -------------------------------------------------------------------------
 
 
@@ -208,6 +281,7 @@ CURVES = [
     "charts/episodic_length",
     "charts/pelvis_speed",
     "charts/gail_reward",
+    "charts/task_reward",
     "disc/acc_expert",
     "disc/acc_policy",
     "losses/kl",
@@ -263,15 +337,19 @@ def train_gail(
     agent = Agent.create(nobs, nact, cfg.hidden, cfg.init_log_std, cfg.trpo.vf_lr, cfg.seed)
     disc = Discriminator(expert, cfg.disc_hidden)
     disc_optimizer = torch.optim.Adam(disc.parameters(), lr=cfg.disc_lr, foreach=True)
+    replay = PolicyReplay(cfg.replay * cfg.num_envs * cfg.nstep, expert.shape[1]) if cfg.replay else None
 
     def disc_state() -> dict[str, Any]:
-        return {"discriminator": disc.state_dict(), "disc_optimizer": disc_optimizer.state_dict()}
+        state = {"discriminator": disc.state_dict(), "disc_optimizer": disc_optimizer.state_dict()}
+        return state | ({"replay": replay.state_dict()} if replay else {})
 
     with TrainingLoop("gail", cfg, out, agent, collector, CURVES, disc_state, progress) as loop:
         if resume:
             state = loop.resume()
             disc.load_state_dict(state["discriminator"])
             disc_optimizer.load_state_dict(state["disc_optimizer"])
+            if replay is not None and "replay" in state:
+                replay.load_state_dict(state["replay"])
         elif cfg.bc_init:
             if demos.actions is None:
                 raise ValueError(f"--bc-init needs actions; {cfg.demos} is state-only")
@@ -280,7 +358,12 @@ def train_gail(
         for batch in loop.batches():
             z = torch.as_tensor(policy_inputs(batch, cfg.mode, low, high), dtype=torch.float32)
             # 2. reward with the current discriminator
-            rewards = disc.reward(z, cfg.reward).numpy().reshape(batch.nstep, batch.nenv).astype(np.float64)
+            style = disc.reward(z, cfg.reward).numpy().reshape(batch.nstep, batch.nenv).astype(np.float64)
+            rewards = style
+            if cfg.task_speed > 0:  # AMP's task term, on the speed over the step's last k steps
+                speed = batch.next_obs()[..., -3] * speed_scale
+                task = np.exp(-(((speed - cfg.task_speed) / cfg.task_sigma) ** 2))
+                rewards = (1 - cfg.task_weight) * style + cfg.task_weight * task
             # 3. TRPO step on those rewards: the policy's step; the next rollout, which
             # needs only the policy, runs beside the rest (value function, discriminator)
             stats, value_targets = policy_step(agent.policy, agent.value_fn, batch, rewards, cfg.trpo, agent.generator)
@@ -290,17 +373,24 @@ def train_gail(
             size = cfg.disc_minibatch or len(z)
             for _ in range(cfg.disc_steps):
                 pi = z[torch.randperm(len(z), generator=agent.generator)[:size]]
+                if replay is not None and replay.size:
+                    half = len(pi) // 2
+                    pi = torch.cat([pi[:half], replay.sample(len(pi) - half, agent.generator)])
                 ex = expert_t[torch.randint(len(expert_t), (len(pi),), generator=agent.generator)]
                 disc_stats = discriminator_step(
-                    disc, disc_optimizer, ex, pi, cfg.disc_entropy, cfg.grad_penalty, agent.generator
+                    disc, disc_optimizer, ex, pi, cfg.disc_entropy, cfg.grad_penalty, agent.generator, cfg.disc_loss
                 )
+            if replay is not None:
+                replay.add(z)
             scalars = {
-                "charts/gail_reward": float(rewards.mean()),
+                "charts/gail_reward": float(style.mean()),
                 **{f"losses/{k}": v for k, v in stats.items()},
                 **disc_stats,
             }
             if speed_scale is not None:
                 scalars["charts/pelvis_speed"] = float(batch.obs[..., -3].mean() * speed_scale)
+            if cfg.task_speed > 0:
+                scalars["charts/task_reward"] = float(task.mean())
             loop.log(batch, scalars, acc=f"{disc_stats['disc/acc_expert']:.2f}/{disc_stats['disc/acc_policy']:.2f}")
     if features:  # a page to see the final policy move (gail_fast.view)
         from gail_fast.view import write_run_page

@@ -373,6 +373,28 @@ def load_policy(
     return policy, saved_env, state
 
 
+MODEL_FILES = ("config.json", "progress.csv", "curves.png")
+
+
+def export_model(run: str | Path, dest: str | Path) -> Path:
+    """Writes a run's final policy as a small model folder that `load_policy`, the
+    evaluator and the viewer read as they read a run folder: its checkpoint with the
+    policy (normaliser included) and the discriminator only (no value function,
+    optimisers or replay), and the run's config, progress log and curves."""
+    import shutil
+
+    run, dest = Path(run), Path(dest)
+    load_policy(run)  # a usable policy, or a ValueError naming the run
+    state = load_checkpoint(run)
+    kept = ("format", "algo", "env_id", "config", "iteration", "global_step", "policy", "discriminator")
+    (dest / "checkpoints").mkdir(parents=True, exist_ok=True)
+    save_checkpoint(dest / "checkpoints" / CHECKPOINT, {k: state[k] for k in kept if k in state})
+    for name in MODEL_FILES:
+        if (run / name).exists():
+            shutil.copyfile(run / name, dest / name)
+    return dest
+
+
 def _check_env(path: str | Path, env_id: str, nobs: int, nact: int) -> None:
     """The checkpoint's environment exists here and has the policy's sizes."""
     from gail_fast import envs

@@ -1,6 +1,7 @@
 """Command line for training.
 
     python -m gail_fast.train [pipeline] [--quick]   # the whole pipeline on Hopper-v5 (the default)
+    python -m gail_fast.train mocap [--quick]        # the humanoid imitating CMU walks
     python -m gail_fast.train expert --env Hopper-v5 --total-steps 3000000 --out RUN
     python -m gail_fast.train gail --env Hopper-v5 --demos FILE --num-trajectories 10 --out RUN
     python -m gail_fast.train bc --env Hopper-v5 --demos FILE --out RUN
@@ -25,16 +26,18 @@ from gail_fast.bc import BCConfig, train_bc
 from gail_fast.config import add_arguments, cli_errors, from_arguments, from_dict, resumed
 from gail_fast.expert import ExpertConfig, train_expert
 from gail_fast.gail import GAILConfig, train_gail
+from gail_fast.mocap_pipeline import MocapConfig, run_mocap
 from gail_fast.pipeline import PipelineConfig, pipeline, run_pipeline
 from gail_fast.runs import default_run_dir
 
-__all__ = ["BCConfig", "ExpertConfig", "GAILConfig", "PipelineConfig", "main", "pipeline"]
+__all__ = ["BCConfig", "ExpertConfig", "GAILConfig", "MocapConfig", "PipelineConfig", "main", "pipeline"]
 
 COMMANDS: dict[str, tuple[type, str]] = {
     "pipeline": (PipelineConfig, "expert, demonstrations, BC and GAIL on Hopper-v5, then a table (the default)"),
     "expert": (ExpertConfig, "train an RL expert with TRPO"),
     "gail": (GAILConfig, "imitate demonstrations with GAIL"),
     "bc": (BCConfig, "behaviour cloning baseline"),
+    "mocap": (MocapConfig, "retarget CMU walks, imitate them with the 21-joint humanoid, measure the gait"),
 }
 RESUMABLE = ("expert", "gail")
 PROG = "python -m gail_fast.train"
@@ -49,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (cls, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=cls.__doc__)
         add_arguments(p, cls)
-        if name != "pipeline":
+        if name not in ("pipeline", "mocap"):
             p.add_argument("--out", type=Path, help=f"run folder (default: runs/<env>__{name}__<seed>__<time>)")
         if name in RESUMABLE:
             p.add_argument("--resume", type=Path, metavar="RUN", help="continue the run in this folder")
@@ -75,6 +78,8 @@ def run_command(args: argparse.Namespace) -> Path:
     cls = COMMANDS[args.command][0]
     if args.command == "pipeline":
         return run_pipeline(from_arguments(cls, args))
+    if args.command == "mocap":
+        return run_mocap(from_arguments(cls, args))
     if getattr(args, "resume", None) is not None:
         if args.out is not None:
             raise ValueError(f"--resume {args.resume} continues that run in place; it takes no --out")

@@ -163,3 +163,66 @@ def compare(
         "reference": theirs.as_dict(),
         "frechet_z2": frechet_distance(windows(run.features), windows(reference_z)),
     }
+
+
+def assess(
+    policy, env_id: str, reference, running, trained, episodes: int = 8, steps: int = 1000, seed: int = 20_000
+) -> dict:
+    """`compare` against a walk not trained on (`reference`), and the goals a gait is held
+    to: no falls; forward speed within 20% and step rate within 25% of the trained clips'
+    (`trained`, mirrored episodes after each clip); heading drift under 30 degrees; both
+    feet off the floor under 5% of the time; a stance foot sliding under 0.1 m/s; z_t
+    windows at most twice as far (Frechet) from the reference walk as the first two
+    trained clips are from each other, and under half as far as from a run (`running`)."""
+    from gail_fast import envs
+
+    kin = humanoid.Kinematics(envs.FAST_ENVS[env_id].xml_path)
+    run = rollout(policy, env_id, episodes, steps, seed)
+    ours = windows(run.features)
+    walk, walk_z = reference_metrics(kin, reference, run.dt)
+    clips, clip_z = reference_metrics(kin, trained, run.dt)
+    _, run_z = reference_metrics(kin, running, run.dt)
+    result = {
+        "policy": episode_metrics(kin, run.qpos, run.fell, run.dt).as_dict(),
+        "reference": walk.as_dict(),
+        "trained": clips.as_dict(),
+        "frechet_z2": frechet_distance(ours, windows(walk_z)),
+        "frechet_z2_run": frechet_distance(ours, windows(run_z)),
+    }
+    originals = clip_z[0::2] if len(clip_z) >= 4 else clip_z  # without their mirror images
+    pair = frechet_distance(windows(originals[:1]), windows(originals[1:2])) if len(originals) >= 2 else None
+    result["frechet_z2_trained_pair"] = pair
+    p, c = result["policy"], result["trained"]
+    goals = {
+        "no falls": p["fall_fraction"] == 0,
+        "speed within 20% of the clips'": abs(p["speed_mps"] - c["speed_mps"]) <= 0.2 * c["speed_mps"],
+        "heading drift under 30 deg": p["heading_drift_deg"] < 30,
+        "step rate within 25% of the clips'": abs(p["step_rate_hz"] - c["step_rate_hz"]) <= 0.25 * c["step_rate_hz"],
+        "flight under 5%": p["flight_fraction"] < 0.05,
+        "stance foot slide under 0.1 m/s": p["foot_slide_mps"] < 0.1,
+        "frechet to the reference walk under half that to the run": (
+            result["frechet_z2"] < 0.5 * result["frechet_z2_run"]
+        ),
+    }
+    if pair is not None:
+        goals["frechet to the reference walk at most twice the trained pair's"] = result["frechet_z2"] <= 2 * pair
+    result["goals"] = goals
+    return result
+
+
+def format_assessment(result: dict) -> str:
+    """`assess`'s result as a table and a list of goals met and missed."""
+    keys = list(result["policy"])
+    lines = [f"{'':20s}{'policy':>10s}{'trained':>10s}{'reference':>11s}"]
+    for key in keys:
+        lines.append(
+            f"{key:20s}{result['policy'][key]:10.3f}{result['trained'][key]:10.3f}{result['reference'][key]:11.3f}"
+        )
+    lines.append(f"{'frechet_z2':20s}{result['frechet_z2']:10.3f}   (to the reference walk)")
+    lines.append(f"{'frechet_z2_run':20s}{result['frechet_z2_run']:10.3f}   (to the run)")
+    if result["frechet_z2_trained_pair"] is not None:
+        lines.append(f"{'':20s}{result['frechet_z2_trained_pair']:10.3f}   (between the first two trained clips)")
+    met = sum(result["goals"].values())
+    lines.append(f"goals met: {met} of {len(result['goals'])}")
+    lines += [f"  [{'x' if ok else ' '}] {goal}" for goal, ok in result["goals"].items()]
+    return "\n".join(lines)

@@ -1,0 +1,132 @@
+"""The humanoid's job: retarget the shipped CMU walks, imitate them with GAIL, measure the gait.
+
+    python -m gail_fast.train mocap                 # runs/mocap/full
+    python -m gail_fast.train mocap --quick         # a short one for a first look (runs/mocap/quick)
+    python -m gail_fast.train mocap --clips 02_01 02_02 --seed 1
+
+Stages, each reused or resumed from what an earlier run left in the folder:
+  1. the clips retargeted to the 21-joint humanoid, each also mirrored (`walk.npz`), and
+     the clips the gait is compared with: a walk not trained on (`reference.npz`, another
+     subject's) and a run (`run.npz`);
+  2. GAIL, state-only, on the pose features of a step, with AMP's least-squares
+     discriminator, bounded reward and replay, most episodes started from recorded states;
+  3. the walking metrics of the deterministic policy from the standing reset beside the
+     reference clip's, the goals they are held to, and a viewer page (`gail/rollout.html`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from gail_fast import walking
+from gail_fast.config import check_range, param
+from gail_fast.gail import GAILConfig, train_gail
+from gail_fast.loop import progress_bar
+from gail_fast.trpo import TRPOConfig
+
+ENV_ID = "Humanoid21Imitation-v0"
+REFERENCE_WALK = "07_05"  # subject 07's walk: a walk, but not the trained subject's
+REFERENCE_RUN = "02_03"  # subject 02's run: the gait the policy should not have
+
+
+@dataclass
+class MocapConfig:
+    """Imitate CMU walks with the 21-joint humanoid (state-only GAIL), then measure the gait."""
+
+    clips: tuple[str, ...] = param(("02_01", "02_02"), "Shipped CMU clips to imitate (each also mirrored).")
+    quick: bool = param(False, "A short run (a minute or two: 100k steps) instead of the full one.")
+    total_steps: int = param(20_000_000, "Environment steps of the full run.")
+    task_speed: float = param(
+        0.0, "Not imitation: AMP's task term, a target forward speed (m/s), beside the imitation reward (0: off)."
+    )
+    out: str = param("runs/mocap", "Folder of the run (quick/ or full/ inside).")
+    seed: int = param(0, "Seed of the networks, the sampling and the environments.")
+
+    def __post_init__(self) -> None:
+        from gail_fast.data import cmu_clip
+
+        if not self.clips:
+            raise ValueError("clips must name at least one shipped CMU clip")
+        if len({cmu_clip(name)[0] for name in self.clips}) > 1:
+            raise ValueError(
+                f"clips {list(self.clips)} are of different subjects; imitate one subject's clips at a time"
+            )
+        if self.seed < 0:
+            raise ValueError(f"seed must be >= 0, got {self.seed}")
+        check_range(self, "total_steps", 1)
+        check_range(self, "task_speed", 0.0)
+
+
+def gail_config(cfg: MocapConfig, demos: Path) -> GAILConfig:
+    """The recipe the walking experiments settled on (README, "Results")."""
+    return GAILConfig(
+        env=ENV_ID,
+        demos=str(demos),
+        num_trajectories=2 * len(cfg.clips),
+        mode="zz",
+        reward="amp",
+        disc_loss="ls",
+        replay=10,
+        start_fraction=0.9,
+        init_log_std=-1.6,
+        total_steps=100_000 if cfg.quick else cfg.total_steps,
+        num_envs=64,
+        nstep=256,
+        grad_penalty=10.0,
+        disc_steps=2,
+        task_speed=cfg.task_speed,
+        seed=cfg.seed,
+        trpo=TRPOConfig(gamma=0.99, gae_lambda=0.95, fvp_subsample=0.2),
+    )
+
+
+def retarget(names: list[str], path: Path, mirror: bool) -> Path:
+    """The shipped clips `names` (of one subject) retargeted into `path`, unless already there."""
+    from gail_fast.data import cmu_clip
+    from gail_fast.mocap.convert import convert
+
+    if not path.exists():
+        files = [cmu_clip(name) for name in names]
+        print(f"retargeting {', '.join(names)}{' and mirrored' if mirror else ''} -> {path}", flush=True)
+        convert(files[0][0], [amc for _, amc in files], ENV_ID, mirror=mirror)[0].save(path)
+    return path
+
+
+def run_mocap(cfg: MocapConfig) -> Path:
+    """Runs the whole path in `cfg.out`/quick or `cfg.out`/full; returns that folder."""
+    from gail_fast.view import RUN_PAGE
+
+    start = time.perf_counter()
+    root = Path(cfg.out) / ("quick" if cfg.quick else "full")
+    root.mkdir(parents=True, exist_ok=True)
+    demos = retarget(list(cfg.clips), root / "walk.npz", mirror=True)
+    reference = retarget([REFERENCE_WALK], root / "reference.npz", mirror=False)
+    running = retarget([REFERENCE_RUN], root / "run.npz", mirror=False)
+    gail_cfg = gail_config(cfg, demos)
+    run = root / "gail"
+    with progress_bar(gail_cfg.total_steps, "GAIL") as bar:
+        train_gail(gail_cfg, run, resume=(run / "checkpoints" / "latest.pt").exists(), progress=bar)
+    print(report(run, reference, running, demos))
+    print(f"viewer page: {run / RUN_PAGE}; curves: {run / 'curves.png'}")
+    print(f"mocap: {time.perf_counter() - start:.0f} s")
+    return root
+
+
+def report(run: Path, reference: Path, running: Path, trained: Path, episodes: int = 8, steps: int = 1000) -> str:
+    """The walking metrics of `run`'s policy beside the reference walk's, and the goals."""
+    from gail_fast.demos import Demonstrations
+    from gail_fast.runs import load_policy
+
+    policy, env_id, _ = load_policy(run)
+    result = walking.assess(
+        policy,
+        env_id,
+        Demonstrations.load(reference, env_id=env_id),
+        Demonstrations.load(running, env_id=env_id),
+        Demonstrations.load(trained, env_id=env_id),
+        episodes,
+        steps,
+    )
+    return walking.format_assessment(result)

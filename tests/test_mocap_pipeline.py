@@ -1,0 +1,67 @@
+"""`train mocap`: the humanoid's whole path on the shipped walks, and model folders."""
+
+import pytest
+
+from gail_fast import train
+from gail_fast.runs import export_model, load_checkpoint, load_policy
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    """`train mocap --quick` once, its printed report and its folder."""
+    import contextlib
+    import io
+
+    out = tmp_path_factory.mktemp("mocap")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        train.main(["mocap", "--quick", "--out", str(out)])
+    return out / "quick", printed.getvalue()
+
+
+def test_quick_run_retargets_trains_and_reports(quick_run):
+    root, printed = quick_run
+    for name in ("walk.npz", "reference.npz", "run.npz", "gail/rollout.html", "gail/curves.png"):
+        assert (root / name).is_file(), name
+    state = load_checkpoint(root / "gail")
+    assert state["global_step"] >= 100_000
+    assert state["config"]["reward"] == "amp" and state["config"]["mode"] == "zz"
+    assert state["config"]["num_trajectories"] == 4  # two clips and their mirror images
+    assert "goals met:" in printed and ("[x] no falls" in printed or "[ ] no falls" in printed)
+    for metric in ("speed_mps", "step_rate_hz", "frechet_z2_run"):
+        assert metric in printed
+
+
+def test_a_second_run_reuses_every_stage(quick_run, capsys):
+    root, _ = quick_run
+    clips = [root / name for name in ("walk.npz", "reference.npz", "run.npz")]
+    stamps = [p.stat().st_mtime_ns for p in clips]
+    steps = load_checkpoint(root / "gail")["global_step"]
+    train.main(["mocap", "--quick", "--out", str(root.parent)])
+    assert "retargeting" not in capsys.readouterr().out
+    assert [p.stat().st_mtime_ns for p in clips] == stamps
+    assert load_checkpoint(root / "gail")["global_step"] == steps  # finished: resumed with nothing left to do
+
+
+def test_model_folder_loads_like_its_run(quick_run, tmp_path):
+    root, _ = quick_run
+    model = export_model(root / "gail", tmp_path / "model")
+    size = sum(p.stat().st_size for p in model.rglob("*") if p.is_file())
+    assert size < 2_000_000
+    state = load_checkpoint(model)
+    assert "value" not in state and "disc_optimizer" not in state and "discriminator" in state
+    policy, env_id, _ = load_policy(model, check_env=True)
+    original, _, _ = load_policy(root / "gail")
+    assert env_id == "Humanoid21Imitation-v0"
+    for (name, a), b in zip(policy.state_dict().items(), original.state_dict().values()):
+        assert a.equal(b), name
+
+
+@pytest.mark.parametrize(
+    "clips, message",
+    [(["99_99"], "no shipped CMU clip '99_99'"), (["02_01", "07_05"], "are of different subjects")],
+)
+def test_bad_clips(tmp_path, capsys, clips, message):
+    with pytest.raises(SystemExit) as e:
+        train.main(["mocap", "--quick", "--clips", *clips, "--out", str(tmp_path)])
+    assert e.value.code == 2 and message in capsys.readouterr().err
