@@ -1,9 +1,9 @@
 """The GAIL settings whose training loop the loop benchmarks measure, and their data.
 
-- humanoid: the walking experiment (`experiments/gail_humanoid_walk.sh`): two CMU walks
-  as pose features, `--mode z`, 32 envs x 128 steps, gradient penalty 10, 3 x 150
-  networks (the experiment's run, through a command line that then sized the networks
-  for Hopper, had 2 x 64: `--hidden 64 64`);
+- humanoid: the walking recipe of `python -m gail_fast.train mocap`
+  (`mocap_pipeline.gail_config`): two CMU walks and their mirror images, `--mode zz`,
+  least-squares discriminator, replay, starts from recorded states, 64 envs x 256 steps,
+  Fisher products on a fifth of the batch, 3 x 150 networks;
 - hopper: the Hopper experiment (`experiments/gail_hopper.sh`): `--mode sa`, 16 envs x
   256 steps, gradient penalty 1, 2 x 64 networks, on 10 synthetic demonstrations of
   1000 steps (what is in them does not change what the loop costs).
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from gail_fast.data import MOCAP
 from gail_fast.demos import Demonstrations
 from gail_fast.gail import GAILConfig
+from gail_fast.mocap_pipeline import MocapConfig, gail_config
 
 SETTINGS = ("humanoid", "hopper")
 
@@ -29,10 +29,9 @@ def make_demos(setting: str, folder: Path) -> Path:
     """Writes the setting's demonstrations into `folder`; returns the file."""
     path = folder / f"{setting}.npz"
     if setting == "humanoid":
-        from gail_fast.mocap.convert import convert
+        from gail_fast.mocap_pipeline import retarget
 
-        cmu = MOCAP / "cmu"
-        convert(cmu / "02.asf", [cmu / "02_01.amc", cmu / "02_02.amc"], "Humanoid21Imitation-v0").save(path)
+        retarget(list(MocapConfig().clips), path, mirror=True)
     else:
         rng = np.random.default_rng(0)
         lengths = np.full(10, 1000)
@@ -54,8 +53,9 @@ def config(
     """The setting's GAIL configuration, for `iterations` iterations (`hidden`: the
     networks' sizes, by default the environment's)."""
     if setting == "humanoid":
-        common = dict(env="Humanoid21Imitation-v0", mode="z", num_trajectories=2, num_envs=32, nstep=128)
-        cfg = GAILConfig(**common, grad_penalty=10.0, demos=str(demos), num_threads=num_threads, hidden=hidden)
+        cfg = gail_config(MocapConfig(), demos)
+        cfg.num_threads = num_threads
+        cfg.hidden = hidden or cfg.hidden
     else:
         common = dict(env="Hopper-v5", mode="sa", num_trajectories=10, num_envs=16, nstep=256)
         cfg = GAILConfig(**common, grad_penalty=1.0, demos=str(demos), num_threads=num_threads, hidden=hidden)
