@@ -117,7 +117,23 @@ PYBIND11_MODULE(_core, m) {
   m.def(
       "mujoco_version", [] { return mj_version(); },
       "Version of the loaded MuJoCo library, as an int (3017000 for 3.17.0).");
-  m.def("task_names", &gail_fast::task_names, "Names of the tasks compiled in.");
+  m.def("task_names", &gail_fast::task_names, "Names of the tasks compiled in, as BatchEnv takes them.");
+  m.def(
+      "environments",
+      [] {
+        py::list rows;
+        for (const auto& e : gail_fast::environments())
+          rows.append(py::dict(py::arg("id") = e.id, py::arg("task") = e.task, py::arg("assets") = e.assets,
+                               py::arg("model") = e.model, py::arg("max_episode_steps") = e.max_episode_steps,
+                               py::arg("pose_features") = e.pose_features));
+        return rows;
+      },
+      R"doc(The registry of fast environments, one dict each.
+
+id: the environment's id; task: its task, as BatchEnv takes it; assets: "gymnasium" (the
+model is one of Gymnasium's MuJoCo assets) or "gail_fast" (one of ours); model: the MJCF
+file among them; max_episode_steps: the time limit in control steps; pose_features:
+whether observations end with the pose features z_t (the last POSE_FEATURES entries).)doc");
 
   py::class_<BatchEnv>(m, "BatchEnv", R"doc(
 nenv simulations of one MJCF model stepped on a pool of nthread threads.

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <memory>
-#include <string>
 
 #include "tasks/task.h"
 
@@ -20,7 +19,7 @@ constexpr int kHumanoidTaskState = 1 + 3 * (kHumanoidHistory + 1);
 inline constexpr const char* kHumanoidFeatureSites[] = {"pelvis",    "left_foot",  "right_foot",
                                                         "left_hand", "right_hand", "head"};
 
-// Returns nullptr if name is not the humanoid imitation task.
-std::unique_ptr<Task> make_humanoid_imitation(const std::string& name);
+// For the registry, environments() in task.h.
+std::unique_ptr<Task> make_humanoid_imitation();
 
 }  // namespace gail_fast
