@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "batch_env.h"
-#include "pose_features.h"
-#include "skeleton.h"
-#include "spline.h"
+#include "mocap/pose_features.h"
+#include "mocap/skeleton.h"
+#include "mocap/spline.h"
 #include "tasks/humanoid_imitation.h"
 #include "tasks/task.h"
 
@@ -341,7 +341,7 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
       },
       py::arg("parent"), py::arg("axis"), py::arg("offset"), py::arg("dof_axis"), py::arg("dof_column"),
       py::arg("translation_column"), py::arg("motion"), py::arg("positions"),
-      "World positions (nframe, nbone, 3) of an Acclaim skeleton's bone ends; see skeleton.h.");
+      "World positions (nframe, nbone, 3) of an Acclaim skeleton's bone ends; see mocap/skeleton.h.");
 
   m.attr("POSE_FEATURES") = gail_fast::kPoseFeatures;
   m.attr("POSE_POINTS") = gail_fast::kPosePoints;
@@ -364,7 +364,7 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
         gail_fast::clip_features(p, f, static_cast<int>(n), scale, k, o);
       },
       py::arg("points"), py::arg("forward"), py::arg("scale"), py::arg("k"), py::arg("out"),
-      "Pose features (nframe, POSE_FEATURES) of a clip of points (nframe, 6, 3); see pose_features.h.");
+      "Pose features (nframe, POSE_FEATURES) of a clip of points (nframe, 6, 3); see mocap/pose_features.h.");
   m.def(
       "batch_features",
       [](py::handle points, py::handle forward, double scale, py::handle pelvis_past, py::handle nstep_past,
@@ -380,5 +380,5 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
         gail_fast::batch_features(p, f, past, back, n, scale, o);
       },
       py::arg("points"), py::arg("forward"), py::arg("scale"), py::arg("pelvis_past"), py::arg("nstep_past"),
-      py::arg("out"), "Pose features (n, POSE_FEATURES) of n independent poses; see pose_features.h.");
+      py::arg("out"), "Pose features (n, POSE_FEATURES) of n independent poses; see mocap/pose_features.h.");
 }

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "pose_features.h"
+#include "mocap/pose_features.h"
 
 namespace gail_fast {
 namespace {

@@ -15,7 +15,7 @@ constexpr int kHumanoidHistory = 10;
 // then a ring of the last kHumanoidHistory + 1 of them, (x, y, z) each; position number
 // c (0-based) sits in slot c % (kHumanoidHistory + 1).
 constexpr int kHumanoidTaskState = 1 + 3 * (kHumanoidHistory + 1);
-// The model's sites that give the pose features' points, in the order of pose_features.h.
+// The model's sites that give the pose features' points, in the order of mocap/pose_features.h.
 inline constexpr const char* kHumanoidFeatureSites[] = {"pelvis",    "left_foot",  "right_foot",
                                                         "left_hand", "right_hand", "head"};
 
