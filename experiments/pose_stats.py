@@ -16,15 +16,16 @@ import argparse
 
 import numpy as np
 
-from gail_fast import _core, envs
+from gail_fast import _core, envs, humanoid
 from gail_fast.demos import Demonstrations
 from gail_fast.rollout import RolloutCollector
 from gail_fast.runs import load_policy
 
 
 def summarise(name: str, z: np.ndarray, dt: float) -> None:
-    speed = z[:, 15] / dt
-    feet_head = [z[:, 3 * k + 2].mean() for k in (0, 1, 4)]
+    column = humanoid.FEATURE_NAMES.index
+    speed = z[:, column("pelvis_step_x")] / dt
+    feet_head = [z[:, column(f"{site}_z")].mean() for site in ("left_foot", "right_foot", "head")]
     print(
         f"{name:10s} forward {speed.mean():+.3f} ± {speed.std():.3f} heights/s | "
         f"height above pelvis: left foot {feet_head[0]:+.3f}, right foot {feet_head[1]:+.3f}, head {feet_head[2]:+.3f}"

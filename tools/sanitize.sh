@@ -30,7 +30,7 @@ case $kind in
     default_tests=(tests)
     ;;
   thread)
-    # No function entry/exit hooks: the AVX2 clone's ifunc resolver (pose_features.cc)
+    # No function entry/exit hooks: the AVX2 clone's ifunc resolver (mocap/pose_features.cc)
     # runs while the library is being relocated, before it could call them. Reports keep
     # the racing accesses' own addresses, with shorter stacks.
     flags="-fsanitize=thread --param=tsan-instrument-func-entry-exit=0"

@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "batch_env.h"
-#include "pose_features.h"
-#include "skeleton.h"
-#include "spline.h"
+#include "mocap/pose_features.h"
+#include "mocap/skeleton.h"
+#include "mocap/spline.h"
 #include "tasks/humanoid_imitation.h"
 #include "tasks/task.h"
 
@@ -117,7 +117,23 @@ PYBIND11_MODULE(_core, m) {
   m.def(
       "mujoco_version", [] { return mj_version(); },
       "Version of the loaded MuJoCo library, as an int (3017000 for 3.17.0).");
-  m.def("task_names", &gail_fast::task_names, "Names of the tasks compiled in.");
+  m.def("task_names", &gail_fast::task_names, "Names of the tasks compiled in, as BatchEnv takes them.");
+  m.def(
+      "environments",
+      [] {
+        py::list rows;
+        for (const auto& e : gail_fast::environments())
+          rows.append(py::dict(py::arg("id") = e.id, py::arg("task") = e.task, py::arg("assets") = e.assets,
+                               py::arg("model") = e.model, py::arg("max_episode_steps") = e.max_episode_steps,
+                               py::arg("pose_features") = e.pose_features));
+        return rows;
+      },
+      R"doc(The registry of fast environments, one dict each.
+
+id: the environment's id; task: its task, as BatchEnv takes it; assets: "gymnasium" (the
+model is one of Gymnasium's MuJoCo assets) or "gail_fast" (one of ours); model: the MJCF
+file among them; max_episode_steps: the time limit in control steps; pose_features:
+whether observations end with the pose features z_t (the last POSE_FEATURES entries).)doc");
 
   py::class_<BatchEnv>(m, "BatchEnv", R"doc(
 nenv simulations of one MJCF model stepped on a pool of nthread threads.
@@ -325,7 +341,7 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
       },
       py::arg("parent"), py::arg("axis"), py::arg("offset"), py::arg("dof_axis"), py::arg("dof_column"),
       py::arg("translation_column"), py::arg("motion"), py::arg("positions"),
-      "World positions (nframe, nbone, 3) of an Acclaim skeleton's bone ends; see skeleton.h.");
+      "World positions (nframe, nbone, 3) of an Acclaim skeleton's bone ends; see mocap/skeleton.h.");
 
   m.attr("POSE_FEATURES") = gail_fast::kPoseFeatures;
   m.attr("POSE_POINTS") = gail_fast::kPosePoints;
@@ -348,7 +364,7 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
         gail_fast::clip_features(p, f, static_cast<int>(n), scale, k, o);
       },
       py::arg("points"), py::arg("forward"), py::arg("scale"), py::arg("k"), py::arg("out"),
-      "Pose features (nframe, POSE_FEATURES) of a clip of points (nframe, 6, 3); see pose_features.h.");
+      "Pose features (nframe, POSE_FEATURES) of a clip of points (nframe, 6, 3); see mocap/pose_features.h.");
   m.def(
       "batch_features",
       [](py::handle points, py::handle forward, double scale, py::handle pelvis_past, py::handle nstep_past,
@@ -364,5 +380,5 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
         gail_fast::batch_features(p, f, past, back, n, scale, o);
       },
       py::arg("points"), py::arg("forward"), py::arg("scale"), py::arg("pelvis_past"), py::arg("nstep_past"),
-      py::arg("out"), "Pose features (n, POSE_FEATURES) of n independent poses; see pose_features.h.");
+      py::arg("out"), "Pose features (n, POSE_FEATURES) of n independent poses; see mocap/pose_features.h.");
 }

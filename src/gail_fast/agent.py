@@ -53,9 +53,10 @@ class TrainingConfig:
 
 
 def default_hidden(env_id: str) -> tuple[int, ...]:
-    """Three layers of 150 for the 21-joint humanoid, as in the motion-imitation
-    literature; two of 64 for the Gymnasium tasks."""
-    return (150, 150, 150) if env_id in envs.POSE_FEATURE_ENVS else (64, 64)
+    """The fast environment's own layer sizes (`envs.FastEnvSpec.hidden`), else
+    `envs.DEFAULT_HIDDEN`."""
+    spec = envs.FAST_ENVS.get(env_id)
+    return envs.DEFAULT_HIDDEN if spec is None else spec.hidden
 
 
 def planned_steps(config: TrainingConfig) -> int:

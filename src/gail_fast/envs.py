@@ -5,6 +5,10 @@ autoreset. The ids in `FAST_ENVS` run in the C++ `BatchEnv` (all simulations ste
 on a thread pool, the task computed in C++); any other Gymnasium id falls back to
 Gymnasium's own `SyncVectorEnv`, so the trainer works for every environment, only
 slower.
+
+The fast environments are the extension's registry (`_core.environments()`, one row per
+id in src/cpp/tasks/task.cc: task, model, time limit, pose features), joined with the
+facts only Python needs (`_PYTHON_FACTS`: the Gymnasium peer, default layer sizes).
 """
 
 from __future__ import annotations
@@ -20,10 +24,14 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 
 from gail_fast import _core
 
+DEFAULT_HIDDEN: tuple[int, ...] = (64, 64)
+"""Hidden layer sizes of the policy and value networks where an environment names none."""
+
 
 @dataclass(frozen=True)
 class FastEnvSpec:
-    """How one fast environment is built."""
+    """How one fast environment is built: its row of the extension's registry
+    (`_core.environments()`) with the facts only Python needs beside it."""
 
     xml_path: Path
     """The MJCF model."""
@@ -31,29 +39,76 @@ class FastEnvSpec:
     """The C++ task's name (observation, reward, termination, reset noise)."""
     max_episode_steps: int = 1000
     """Time limit in control steps, after which an episode is truncated."""
-
-
-def _gymnasium_asset(name: str) -> Path:
-    return Path(gym.__file__).parent / "envs" / "mujoco" / "assets" / name
+    pose_features: bool = False
+    """Whether observations end with the pose features z_t (the last `_core.POSE_FEATURES`
+    entries): what GAIL's feature mode shows its discriminator."""
+    gymnasium_id: str | None = None
+    """The Gymnasium environment it reproduces step for step; None for ours."""
+    hidden: tuple[int, ...] = DEFAULT_HIDDEN
+    """Default hidden layer sizes of the policy and value networks."""
 
 
 ASSETS = Path(__file__).parent / "assets"
 
-FAST_ENVS: dict[str, FastEnvSpec] = {
-    "Hopper-v5": FastEnvSpec(_gymnasium_asset("hopper.xml"), "Hopper-v5"),
-    "Walker2d-v5": FastEnvSpec(_gymnasium_asset("walker2d_v5.xml"), "Walker2d-v5"),
-    "HalfCheetah-v5": FastEnvSpec(_gymnasium_asset("half_cheetah.xml"), "HalfCheetah-v5"),
-    "Ant-v5": FastEnvSpec(_gymnasium_asset("ant.xml"), "Ant-v5"),
-    "Humanoid-v5": FastEnvSpec(_gymnasium_asset("humanoid.xml"), "Humanoid-v5"),
-    # Our 21-joint humanoid for imitation: observations end with the pose features z_t.
-    "Humanoid21Imitation-v0": FastEnvSpec(ASSETS / "humanoid21.xml", "Humanoid21Imitation"),
-    "Humanoid21ImitationTorque-v0": FastEnvSpec(ASSETS / "humanoid21_torque.xml", "Humanoid21Imitation"),
+# Where each registry row's `assets` keeps its model.
+_ASSET_FOLDERS = {
+    "gymnasium": Path(gym.__file__).parent / "envs" / "mujoco" / "assets",
+    "gail_fast": ASSETS,
 }
 
 
-# Environments whose observations end with the pose features z_t (the last
-# `_core.POSE_FEATURES` entries): what GAIL's feature mode shows its discriminator.
-POSE_FEATURE_ENVS = frozenset({"Humanoid21Imitation-v0", "Humanoid21ImitationTorque-v0"})
+@dataclass(frozen=True)
+class _PythonFacts:
+    gymnasium_id: str | None = None
+    hidden: tuple[int, ...] = DEFAULT_HIDDEN
+
+
+# What the extension does not know about its environments, by the same ids.
+_PYTHON_FACTS: dict[str, _PythonFacts] = {
+    "Hopper-v5": _PythonFacts("Hopper-v5"),
+    "Walker2d-v5": _PythonFacts("Walker2d-v5"),
+    "HalfCheetah-v5": _PythonFacts("HalfCheetah-v5"),
+    "Ant-v5": _PythonFacts("Ant-v5"),
+    "Humanoid-v5": _PythonFacts("Humanoid-v5"),
+    # Three layers of 150 for the 21-joint humanoid, as in the motion-imitation literature.
+    "Humanoid21Imitation-v0": _PythonFacts(hidden=(150, 150, 150)),
+    "Humanoid21ImitationTorque-v0": _PythonFacts(hidden=(150, 150, 150)),
+}
+
+
+def _registry(rows: list[dict[str, Any]], facts: dict[str, _PythonFacts]) -> dict[str, FastEnvSpec]:
+    """The fast environments: the extension's rows, in its order, joined with `facts`."""
+    ids = [row["id"] for row in rows]
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise ImportError(f"the C++ extension lists fast environments {twice} more than once")
+    if set(ids) != set(facts):
+        raise ImportError(
+            "gail_fast.envs and its C++ extension list different fast environments: "
+            f"only in the extension {sorted(set(ids) - set(facts))}, only in envs.py {sorted(set(facts) - set(ids))}; "
+            "rebuild the extension (pip install -e .) or name each environment in both registries "
+            "(src/cpp/tasks/task.cc and envs._PYTHON_FACTS)"
+        )
+    unknown = sorted({row["assets"] for row in rows} - set(_ASSET_FOLDERS))
+    if unknown:
+        raise ImportError(f"the extension names model assets {unknown}; envs.py knows {sorted(_ASSET_FOLDERS)}")
+    return {
+        row["id"]: FastEnvSpec(
+            xml_path=_ASSET_FOLDERS[row["assets"]] / row["model"],
+            task=row["task"],
+            max_episode_steps=row["max_episode_steps"],
+            pose_features=row["pose_features"],
+            gymnasium_id=facts[row["id"]].gymnasium_id,
+            hidden=facts[row["id"]].hidden,
+        )
+        for row in rows
+    }
+
+
+FAST_ENVS: dict[str, FastEnvSpec] = _registry(_core.environments(), _PYTHON_FACTS)
+
+# The fast environments whose observations end with the pose features z_t.
+POSE_FEATURE_ENVS = frozenset(env_id for env_id, spec in FAST_ENVS.items() if spec.pose_features)
 
 
 class BatchVectorEnv(VectorEnv):

@@ -173,13 +173,10 @@ class Humanoid : public Task {
 
 }  // namespace
 
-std::unique_ptr<Task> make_gym_locomotion(const std::string& name) {
-  if (name == "Hopper-v5") return std::make_unique<Hopper>();
-  if (name == "Walker2d-v5") return std::make_unique<Walker2d>();
-  if (name == "HalfCheetah-v5") return std::make_unique<HalfCheetah>();
-  if (name == "Ant-v5") return std::make_unique<Ant>();
-  if (name == "Humanoid-v5") return std::make_unique<Humanoid>();
-  return nullptr;
-}
+std::unique_ptr<Task> make_hopper() { return std::make_unique<Hopper>(); }
+std::unique_ptr<Task> make_walker2d() { return std::make_unique<Walker2d>(); }
+std::unique_ptr<Task> make_half_cheetah() { return std::make_unique<HalfCheetah>(); }
+std::unique_ptr<Task> make_ant() { return std::make_unique<Ant>(); }
+std::unique_ptr<Task> make_humanoid() { return std::make_unique<Humanoid>(); }
 
 }  // namespace gail_fast

@@ -3,13 +3,16 @@
 #pragma once
 
 #include <memory>
-#include <string>
 
 #include "tasks/task.h"
 
 namespace gail_fast {
 
-// Returns nullptr if name is not a Gymnasium locomotion task.
-std::unique_ptr<Task> make_gym_locomotion(const std::string& name);
+// For the registry, environments() in task.h.
+std::unique_ptr<Task> make_hopper();
+std::unique_ptr<Task> make_walker2d();
+std::unique_ptr<Task> make_half_cheetah();
+std::unique_ptr<Task> make_ant();
+std::unique_ptr<Task> make_humanoid();
 
 }  // namespace gail_fast

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "pose_features.h"
+#include "mocap/pose_features.h"
 
 namespace gail_fast {
 namespace {
@@ -151,9 +151,6 @@ class HumanoidImitation : public Task {
 
 }  // namespace
 
-std::unique_ptr<Task> make_humanoid_imitation(const std::string& name) {
-  if (name == "Humanoid21Imitation") return std::make_unique<HumanoidImitation>();
-  return nullptr;
-}
+std::unique_ptr<Task> make_humanoid_imitation() { return std::make_unique<HumanoidImitation>(); }
 
 }  // namespace gail_fast

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <memory>
-#include <string>
 
 #include "tasks/task.h"
 
@@ -16,11 +15,11 @@ constexpr int kHumanoidHistory = 10;
 // then a ring of the last kHumanoidHistory + 1 of them, (x, y, z) each; position number
 // c (0-based) sits in slot c % (kHumanoidHistory + 1).
 constexpr int kHumanoidTaskState = 1 + 3 * (kHumanoidHistory + 1);
-// The model's sites that give the pose features' points, in the order of pose_features.h.
+// The model's sites that give the pose features' points, in the order of mocap/pose_features.h.
 inline constexpr const char* kHumanoidFeatureSites[] = {"pelvis",    "left_foot",  "right_foot",
                                                         "left_hand", "right_hand", "head"};
 
-// Returns nullptr if name is not the humanoid imitation task.
-std::unique_ptr<Task> make_humanoid_imitation(const std::string& name);
+// For the registry, environments() in task.h.
+std::unique_ptr<Task> make_humanoid_imitation();
 
 }  // namespace gail_fast

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "tasks/gym_locomotion.h"
 #include "tasks/humanoid_imitation.h"
@@ -19,13 +21,32 @@ void Task::action_range(const mjModel* m, double* range) const {
   }
 }
 
+const std::vector<Environment>& environments() {
+  static const std::vector<Environment> registry = {
+      {"Hopper-v5", "Hopper-v5", make_hopper, "gymnasium", "hopper.xml", 1000, false},
+      {"Walker2d-v5", "Walker2d-v5", make_walker2d, "gymnasium", "walker2d_v5.xml", 1000, false},
+      {"HalfCheetah-v5", "HalfCheetah-v5", make_half_cheetah, "gymnasium", "half_cheetah.xml", 1000, false},
+      {"Ant-v5", "Ant-v5", make_ant, "gymnasium", "ant.xml", 1000, false},
+      {"Humanoid-v5", "Humanoid-v5", make_humanoid, "gymnasium", "humanoid.xml", 1000, false},
+      // Our 21-joint humanoid for imitation, with position servos or with motors.
+      {"Humanoid21Imitation-v0", "Humanoid21Imitation", make_humanoid_imitation, "gail_fast", "humanoid21.xml", 1000,
+       true},
+      {"Humanoid21ImitationTorque-v0", "Humanoid21Imitation", make_humanoid_imitation, "gail_fast",
+       "humanoid21_torque.xml", 1000, true},
+  };
+  return registry;
+}
+
 std::vector<std::string> task_names() {
-  return {"Hopper-v5", "Walker2d-v5", "HalfCheetah-v5", "Ant-v5", "Humanoid-v5", "Humanoid21Imitation"};
+  std::vector<std::string> names;
+  for (const auto& e : environments())
+    if (std::find(names.begin(), names.end(), e.task) == names.end()) names.emplace_back(e.task);
+  return names;
 }
 
 std::unique_ptr<Task> make_task(const std::string& name) {
-  if (auto task = make_gym_locomotion(name)) return task;
-  if (auto task = make_humanoid_imitation(name)) return task;
+  for (const auto& e : environments())
+    if (name == e.task) return e.make_task();
   std::string known;
   for (const auto& n : task_names()) known += (known.empty() ? "" : ", ") + n;
   throw std::invalid_argument("unknown task '" + name + "'; known tasks: " + known);

@@ -73,7 +73,21 @@ class Task {
   virtual void action_range(const mjModel* m, double* range) const;
 };
 
-// The tasks compiled in, by name ("Hopper-v5", ...).
+// One fast environment: a task on a model, with what Python needs to build it.
+struct Environment {
+  const char* id;    // as gail_fast.envs.make takes it ("Hopper-v5", ...)
+  const char* task;  // the task's name, as BatchEnv takes it; rows that share one share make_task
+  std::unique_ptr<Task> (*make_task)();
+  const char* assets;  // whose model: "gymnasium" (its MuJoCo assets) or "gail_fast" (ours)
+  const char* model;   // the MJCF file among those assets
+  int max_episode_steps;
+  bool pose_features;  // whether observations end with the pose features z_t
+};
+
+// The registry: every environment compiled in, one row each.
+const std::vector<Environment>& environments();
+
+// The tasks of environments(), each once, in the registry's order.
 std::vector<std::string> task_names();
 
 // Throws std::invalid_argument naming the known tasks if name is not one of them.

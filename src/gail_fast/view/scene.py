@@ -9,7 +9,7 @@ from typing import Any
 import mujoco
 import numpy as np
 
-# The points of the pose features, in the kernel's order (src/cpp/pose_features.h).
+# The points of the pose features, in the kernel's order (src/cpp/mocap/pose_features.h).
 FEATURE_SITES = ("pelvis", "left_foot", "right_foot", "left_hand", "right_hand", "head")
 DEFAULT_HEIGHT = 1.73  # m, standing height assumed when a model has no feature sites
 

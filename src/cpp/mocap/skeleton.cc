@@ -1,4 +1,4 @@
-#include "skeleton.h"
+#include "mocap/skeleton.h"
 
 #include <Eigen/Dense>
 #include <cmath>

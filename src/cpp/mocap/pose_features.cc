@@ -1,4 +1,4 @@
-#include "pose_features.h"
+#include "mocap/pose_features.h"
 
 #include <Eigen/Core>
 #include <algorithm>

@@ -1,4 +1,4 @@
-#include "spline.h"
+#include "mocap/spline.h"
 
 #include <algorithm>
 #include <cmath>
