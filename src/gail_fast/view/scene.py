@@ -9,6 +9,8 @@ from typing import Any
 import mujoco
 import numpy as np
 
+from gail_fast.humanoid import FEATURE_NAMES
+
 # The points of the pose features, in the kernel's order (src/cpp/mocap/pose_features.h).
 FEATURE_SITES = ("pelvis", "left_foot", "right_foot", "left_hand", "right_hand", "head")
 DEFAULT_HEIGHT = 1.73  # m, standing height assumed when a model has no feature sites
@@ -188,8 +190,9 @@ def feature_points(
     the floor. Good enough to see a clip's gait before it is retargeted.
     """
     features = np.asarray(features, dtype=np.float64)
-    rel = features[:, :15].reshape(-1, 5, 3) * height
-    step = features[:, 15:18] * height
+    step_at = FEATURE_NAMES.index("pelvis_step_x")  # z_t: five points, then the pelvis's mean step
+    rel = features[:, :step_at].reshape(-1, 5, 3) * height
+    step = features[:, step_at : step_at + 3] * height
     c, s = heading / max(np.linalg.norm(heading), 1e-9)
     rot = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])  # heading frame to world
     # Frame t's displacement term is the mean step over the frames before it.
