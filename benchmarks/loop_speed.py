@@ -38,10 +38,15 @@ class RecordingCollector(RolloutCollector):
         super().__init__(env)
         self.actions: list[np.ndarray] = []
         self.first: float | None = None
+        self.start_pool: tuple | None = None
 
     def reset(self, seed: int) -> None:
         self.seed = seed
         super().reset(seed)
+
+    def set_start_pool(self, *pool) -> None:
+        self.start_pool = pool  # the replay starts its episodes from the same recorded states
+        super().set_start_pool(*pool)
 
     def collect(self, policy, nstep, deterministic=False):
         if self.first is None:
@@ -74,6 +79,8 @@ def loop_round(cfg, out: Path) -> tuple[float, RecordingCollector]:
 def simulator_round(cfg, recorded: RecordingCollector) -> float:
     """Env-steps/s of the environments alone, stepped with the recorded actions."""
     env = envs.make(cfg.env, num_envs=cfg.num_envs, num_threads=cfg.num_threads)
+    if getattr(recorded, "start_pool", None) is not None:
+        env.set_start_pool(*recorded.start_pool)
     obs, _ = env.reset(seed=recorded.seed)
     start = time.perf_counter()
     for actions in recorded.actions:
