@@ -161,6 +161,17 @@ def test_collectors_without_a_saved_state():
         collector.load_state_dict({})
 
 
+def test_runs_on_collectors_without_a_saved_state_checkpoint_and_resume(tmp_path):
+    """Gymnasium's environments: checkpoints mid-run (the next rollout already running)
+    hold no collector state, and a resumed run starts fresh episodes."""
+    cfg = dataclasses.replace(EXPERT, env="Pendulum-v1", total_steps=4 * ITERATION, checkpoint_every=2)
+    train_expert(cfg, tmp_path / "run")
+    state = load_checkpoint(tmp_path / "run")
+    assert state["iteration"] == 4 and "collector" not in state
+    train_expert(dataclasses.replace(cfg, total_steps=6 * ITERATION), tmp_path / "run", resume=True)
+    assert load_checkpoint(tmp_path / "run")["iteration"] == 6
+
+
 def test_bad_collector_states_are_clear_errors():
     state = humanoid_collector(seed=0).state_dict()
     target = humanoid_collector()

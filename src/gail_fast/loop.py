@@ -98,9 +98,10 @@ class TrainingLoop:
         self._pending: Batch | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._next: Future[tuple[Batch, float]] | None = None
-        # The collector as the next rollout starts, kept when that rollout starts early
-        # (collect_next) and a checkpoint is due before it is taken.
-        self._collector_state: dict[str, Any] | None = None
+        # The collector as the next rollout starts, kept (in a list, as a collector may
+        # save None) when that rollout starts early (collect_next) and a checkpoint is due
+        # before it is taken.
+        self._collector_state: list[dict[str, Any] | None] = []
 
     def __enter__(self) -> TrainingLoop:
         return self
@@ -188,7 +189,7 @@ class TrainingLoop:
             return  # no next iteration
         if (self.iteration + 1) % self.cfg.checkpoint_every == 0:
             # This iteration's checkpoint resumes into the rollout starting now.
-            self._collector_state = self._collector_snapshot()
+            self._collector_state = [self._collector_snapshot()]
         if self._executor is None:
             # OpenMP's thread count is per thread: unset, torch's ops in the new thread
             # would start a team of one thread per core and spin against the simulator.
@@ -238,12 +239,12 @@ class TrainingLoop:
 
     def _save(self) -> None:
         assert self.run is not None
-        if self._next is not None and self._collector_state is None:
+        if self._next is not None and not self._collector_state:
             raise RuntimeError(
                 "TrainingLoop: a checkpoint while a rollout runs, without the collector's state before it"
             )
-        collector = self._collector_state if self._next is not None else self._collector_snapshot()
-        self._collector_state = None
+        collector = self._collector_state[0] if self._next is not None else self._collector_snapshot()
+        self._collector_state = []
         self.run.save(
             checkpoint(
                 self.algo,
