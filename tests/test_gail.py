@@ -1,12 +1,15 @@
 """GAIL: the discriminator's sign convention, a small end-to-end run, bad input."""
 
+import csv
+
 import numpy as np
 import pytest
 import torch
 
-from gail_fast import gail, train
+from gail_fast import envs, gail, train
 from gail_fast.demos import Demonstrations, record
 from gail_fast.evaluate import evaluate_policy
+from gail_fast.rollout import RolloutCollector
 from gail_fast.runs import load_checkpoint, load_policy
 
 
@@ -156,6 +159,86 @@ def test_gail_reaches_its_expert_on_a_simple_task(pendulum_demos):
     assert result.mean_return >= 0.9 * expert_return
     rows = (root / "gail" / "progress.csv").read_text().splitlines()
     assert {"disc/acc_expert", "disc/acc_policy", "charts/gail_reward", "disc/loss"} <= set(rows[0].split(","))
+
+
+# ---- imitation where surviving is not enough ----------------------------------------------
+
+TARGET = 0.5  # where the expert holds the cart (its rail spans [-1, 1]); episodes start at 0
+# The LQR gain of the cart-pole linearised upright, at its 0.04 s control step, for
+# Q = diag(1, 1, 0.1, 0.1) and R = 1 (scipy's solve_discrete_are on finite differences).
+GAIN = np.array([-0.741, -6.023, -0.868, -1.012])
+LENGTH = 200  # steps per episode: a second of moving to the target, then holding it
+
+
+def pendulum(nenv):
+    return envs.make("InvertedPendulum-v5", num_envs=nenv, max_episode_steps=LENGTH)
+
+
+def controller_demos(path, episodes=10):
+    """Episodes of the LQR controller moving the cart to TARGET and holding it there."""
+    env = pendulum(episodes)
+    obs, _ = env.reset(seed=100)
+    states, actions = [obs], []
+    for t in range(LENGTH):
+        action = np.clip((obs - [TARGET, 0, 0, 0]) @ -GAIN, -3, 3)[:, None]
+        obs, _, terminated, _, info = env.step(action)
+        assert not terminated.any()
+        actions.append(action)
+        states.append(np.stack(info["final_obs"]) if t == LENGTH - 1 else obs)
+    states, actions = np.array(states).transpose(1, 0, 2), np.array(actions).transpose(1, 0, 2)
+    Demonstrations(
+        "InvertedPendulum-v5",
+        "LQR controller",
+        np.full(episodes, LENGTH),
+        states.reshape(-1, 4),
+        np.zeros(episodes, bool),
+        np.ones(episodes, bool),
+        actions.reshape(-1, 1),
+    ).save(path)
+    return states
+
+
+def cart_error(policy):
+    """Mean |x - TARGET| of the policy's mean actions over episodes' last two thirds, and falls."""
+    batch = RolloutCollector(pendulum(8), seed=500).collect(policy, LENGTH, deterministic=True)
+    return float(np.abs(batch.obs[LENGTH // 3 :, :, 0] - TARGET).mean()), int(batch.terminated.sum())
+
+
+def test_gail_imitates_what_surviving_does_not_teach(tmp_path, monkeypatch):
+    """On InvertedPendulum staying up is the whole return, and -log(1 - D) pays for it;
+    here the expert also holds the cart at x = 0.5, which only the discriminator asks
+    for. GAIL (states only) must hold it there; the same run with a constant reward in
+    place of D's, which teaches surviving alone, must do clearly worse; D must rise on
+    the expert's states as it learns."""
+    states = controller_demos(tmp_path / "demos.npz")
+    assert np.abs(states[:, LENGTH // 3 :, 0] - TARGET).mean() < 0.05
+    cfg = gail.GAILConfig(
+        env="InvertedPendulum-v5",
+        demos=str(tmp_path / "demos.npz"),
+        num_trajectories=10,
+        mode="s",
+        disc_steps=10,
+        disc_lr=1e-3,
+        total_steps=61440,
+        num_envs=8,
+        nstep=256,
+        seed=0,
+    )
+    gail.train_gail(cfg, tmp_path / "gail", collector=RolloutCollector(pendulum(8)))
+    imitated, falls = cart_error(load_policy(tmp_path / "gail")[0])
+    assert falls == 0 and imitated < 0.15
+    with open(tmp_path / "gail" / "progress.csv") as f:
+        rows = [{k: float(v) for k, v in r.items() if v} for r in csv.DictReader(f)]
+    d_expert = np.array([r["disc/d_expert"] for r in rows])
+    d_policy = np.array([r["disc/d_policy"] for r in rows])
+    assert abs(d_expert[0] - 0.5) < 0.1 and d_expert[len(rows) // 2 :].mean() > 0.7
+    assert (d_expert > d_policy).mean() > 0.9
+
+    monkeypatch.setattr(gail.Discriminator, "reward", lambda self, z, kind="gail": torch.ones(len(z)))
+    gail.train_gail(cfg, tmp_path / "constant", collector=RolloutCollector(pendulum(8)))
+    survived, falls = cart_error(load_policy(tmp_path / "constant")[0])
+    assert falls == 0, "a constant reward teaches surviving"
+    assert survived > 2 * imitated and survived > 0.2, (survived, imitated)
 
 
 def test_gail_resumes(pendulum_demos):

@@ -10,7 +10,6 @@ import pytest
 import torch
 
 from gail_fast import envs, runs
-from gail_fast.demos import Demonstrations
 from gail_fast.expert import ExpertConfig, train_expert
 from gail_fast.gail import GAILConfig, train_gail
 from gail_fast.nets import GaussianPolicy
@@ -46,23 +45,6 @@ def test_a_seeded_expert_run_reproduces_itself(tmp_path):
         train_expert(SMALL, tmp_path / name)
     same(learnt(tmp_path / "a"), learnt(tmp_path / "b"))
     assert len(rows(tmp_path / "a")) == 5
-
-
-@pytest.fixture(scope="module")
-def hopper_demos(tmp_path_factory):
-    root = tmp_path_factory.mktemp("demos")
-    rng = np.random.default_rng(0)
-    lengths = np.array([40, 50])
-    Demonstrations(
-        "Hopper-v5",
-        "test",
-        lengths,
-        rng.normal(size=(lengths.sum() + 2, 11)),
-        np.array([True, False]),
-        np.array([False, True]),
-        rng.uniform(-1, 1, size=(lengths.sum(), 3)),
-    ).save(root / "d.npz")
-    return root / "d.npz"
 
 
 @pytest.mark.parametrize("mode", ["sa", "ss"])

@@ -4,7 +4,7 @@ environment that computes them every step, and motion capture converted to them.
 import numpy as np
 import pytest
 
-from gail_fast import _core, demos, envs
+from gail_fast import _core, demos, envs, humanoid
 from gail_fast.mocap import __main__ as mocap_cli
 from gail_fast.mocap.convert import HISTORY, clip_features, convert
 
@@ -101,6 +101,41 @@ def test_humanoid_environment(env_id):
         assert (reward == 0).all()  # imitation: no task reward
         ended |= terminated
     assert ended.all(), "random actions make the humanoid fall, which ends its episode"
+
+
+def test_humanoid_features_along_an_episode_are_the_clip_kernels():
+    """Past its reset, the simulator's z_t (the pelvis history's ring of HISTORY + 1
+    slots wrapped around, then restarted by the time limit's reset) against the clip
+    kernel run on the feature points and headings the simulation passed through. The
+    servo model, which stays up under small actions; the task code is the torque model's."""
+    env_id, nenv, nstep, limit = "Humanoid21Imitation-v0", 2, 40, 30
+    env = envs.make(env_id, num_envs=nenv, num_threads=2, max_episode_steps=limit)
+    env.reset(seed=0)
+    qpos, qvel = env.get_state()
+    yaw = np.array([0.7, -2.0])  # facing away from +x: the heading frame matters
+    qpos[:, 3:7] = np.stack([np.cos(yaw / 2), 0 * yaw, 0 * yaw, np.sin(yaw / 2)], 1)
+    qvel[:, :2] = [[0.5, 0.2], [-0.3, 0.4]]  # pushed over the ground
+    qvel[:, 5] = [0.6, -0.9]  # and turning
+    env.set_state(qpos, qvel)  # a new pelvis history starts here
+    trajectory, observed = [qpos], []
+    rng = np.random.default_rng(0)
+    for t in range(1, nstep + 1):
+        obs, _, terminated, truncated, _ = env.step(rng.uniform(-0.2, 0.2, (nenv, 21)))
+        assert not terminated.any() and (truncated == (t == limit)).all()
+        trajectory.append(env.get_state()[0])
+        observed.append(obs[:, -_core.POSE_FEATURES :])
+    trajectory, observed = np.array(trajectory), np.array(observed)  # (nstep + 1, nenv, nq), (nstep, nenv, nz)
+    kin = humanoid.Kinematics(envs.FAST_ENVS[env_id].xml_path)
+    for i in range(nenv):
+        # the first episode's frames 1..limit - 1 (frame 0 is set_state's), then the next
+        # episode's from its reset (frame 0) on
+        first = kin.features(trajectory[:limit, i])
+        second = kin.features(trajectory[limit:, i])
+        np.testing.assert_allclose(observed[: limit - 1, i], first[1:], rtol=0, atol=1e-9)
+        np.testing.assert_allclose(observed[limit - 1 :, i], second, rtol=0, atol=1e-9)
+        moved = first[HISTORY + 1 :, -3:]  # displacement per step, in body heights
+        assert np.abs(moved).max() > 1e-3, "the pushed pelvis should move"
+    np.testing.assert_array_equal(observed[limit - 1, :, -3:], 0.0)  # a new episode has no past
 
 
 def test_pd_humanoid_holds_its_weight():

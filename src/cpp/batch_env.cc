@@ -230,6 +230,26 @@ void BatchEnv::set_state(const double* qpos, const double* qvel) {
   });
 }
 
+void BatchEnv::get_sim_state(const SimState& out) const {
+  const std::size_t n = nenv();
+  std::copy(state_.begin(), state_.end(), out.integration);
+  std::copy(progress_.begin(), progress_.end(), out.progress);
+  std::copy(task_state_.begin(), task_state_.end(), out.task_state);
+  std::copy(elapsed_.begin(), elapsed_.end(), out.elapsed);
+  for (std::size_t i = 0; i < n; ++i) rng_[i].get(out.rng + 4 * i);
+  std::copy(start_row_.begin(), start_row_.end(), out.start_rows);
+}
+
+void BatchEnv::set_sim_state(const SimState& in) {
+  const std::size_t n = nenv();
+  std::copy_n(in.integration, state_.size(), state_.begin());
+  std::copy_n(in.progress, progress_.size(), progress_.begin());
+  std::copy_n(in.task_state, task_state_.size(), task_state_.begin());
+  std::copy_n(in.elapsed, n, elapsed_.begin());
+  for (std::size_t i = 0; i < n; ++i) rng_[i].set(in.rng + 4 * i);
+  std::copy_n(in.start_rows, n, start_row_.begin());
+}
+
 void BatchEnv::step_physics_serial(const double* actions) {
   const int nu = model_->nu;
   const double step_dt = dt();

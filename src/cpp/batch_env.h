@@ -32,6 +32,17 @@ struct StepOutputs {
   double* body_pos;   // (nenv, nbody_out, 3) or nullptr
 };
 
+// Caller-owned arrays of everything that decides the simulations' future: what a
+// checkpoint keeps so that a resumed run steps on exactly as the interrupted one would.
+struct SimState {
+  double* integration;  // (nenv, state_size()), mj_getState's mjSTATE_INTEGRATION rows
+  double* progress;     // (nenv, 2), the task's progress the next step starts from
+  double* task_state;   // (nenv, task_nstate())
+  int* elapsed;         // (nenv,) steps of the running episodes
+  std::uint64_t* rng;   // (nenv, 4) each simulation's generator
+  int* start_rows;      // (nenv,) the start-pool row each episode began from, -1 for none
+};
+
 class BatchEnv {
  public:
   // Throws std::invalid_argument for an unloadable model, an unknown body name or a
@@ -53,6 +64,15 @@ class BatchEnv {
   // Sets qpos and qvel and recomputes the derived quantities (mj_forward), as
   // Gymnasium's set_state does; episode step counters are left as they are.
   void set_state(const double* qpos, const double* qvel);
+
+  // Copies every simulation's state out, or in. set_sim_state trusts its input (the
+  // bindings check it: finite rows, elapsed below the time limit, nonzero generators,
+  // start rows within the pool, task_state_problem).
+  void get_sim_state(const SimState& out) const;
+  void set_sim_state(const SimState& in);
+  int state_size() const { return nstate_; }
+  // Why a row of task state cannot be a simulation's, or "" (Task::state_problem).
+  std::string task_state_problem(const double* row) const { return task_->state_problem(row); }
 
   // Episodes start from a random row of a pool of recorded states with probability
   // fraction, otherwise from the task's reset: qpos (npool, nq), qvel (npool, nv) and

@@ -90,6 +90,47 @@ class InUse {
   const BatchEnv& env_;
 };
 
+// The arrays of a SimState after their dtype, shape and layout checks.
+SimState sim_state_arrays(const BatchEnv& env, py::handle integration, py::handle progress, py::handle task_state,
+                          py::handle elapsed, py::handle rng, py::handle start_rows, bool output) {
+  const py::ssize_t n = env.nenv();
+  return {checked<double>(integration, "integration", {n, env.state_size()}, output),
+          checked<double>(progress, "progress", {n, 2}, output),
+          checked<double>(task_state, "task_state", {n, env.task_nstate()}, output),
+          checked<int>(elapsed, "elapsed", {n}, output),
+          checked<std::uint64_t>(rng, "rng", {n, 4}, output),
+          checked<int>(start_rows, "start_rows", {n}, output)};
+}
+
+// Rows of task state from outside, finite and as the task can read them.
+void check_task_state(const BatchEnv& env, const double* state, py::ssize_t rows, const char* name) {
+  const int ns = env.task_nstate();
+  check_finite(state, rows, ns, name);
+  for (py::ssize_t r = 0; r < rows; ++r) {
+    const std::string problem = env.task_state_problem(state + r * ns);
+    if (!problem.empty()) throw py::value_error(std::string(name) + " row " + std::to_string(r) + ": " + problem);
+  }
+}
+
+// Everything set_sim_state trusts: a state the simulations could have reached.
+void check_sim_state(const BatchEnv& env, const SimState& s) {
+  const py::ssize_t n = env.nenv();
+  check_finite(s.integration, n, env.state_size(), "integration");
+  check_finite(s.progress, n, 2, "progress");
+  check_task_state(env, s.task_state, n, "task_state");
+  const int limit = env.max_episode_steps();
+  for (py::ssize_t i = 0; i < n; ++i) {
+    const std::string row = " (simulation " + std::to_string(i) + ")";
+    if (s.elapsed[i] < 0 || (limit > 0 && s.elapsed[i] >= limit))
+      throw py::value_error("elapsed must be in [0, " + (limit > 0 ? std::to_string(limit) : std::string("inf")) +
+                            "), got " + std::to_string(s.elapsed[i]) + row);
+    if (!Rng::valid_state(s.rng + 4 * i)) throw py::value_error("rng must not be all zero" + row);
+    if (s.start_rows[i] < -1 || s.start_rows[i] >= env.start_pool_size())
+      throw py::value_error("start_rows must be in [-1, " + std::to_string(env.start_pool_size()) + "), got " +
+                            std::to_string(s.start_rows[i]) + row);
+  }
+}
+
 std::unique_ptr<BatchEnv> make_batch_env(const std::string& xml_path, const std::string& task, int nenv, int nthread,
                                          int max_episode_steps, const std::vector<std::string>& body_names) {
   if (nenv < 1) throw py::value_error("nenv must be >= 1, got " + std::to_string(nenv));
@@ -184,7 +225,7 @@ seed + i, so results do not depend on nthread (at most nenv threads are started)
             if (n > std::numeric_limits<int>::max()) throw py::value_error("the start pool is too large");
             gail_fast::check_finite(p, n, env.nq(), "qpos");
             gail_fast::check_finite(v, n, env.nv(), "qvel");
-            gail_fast::check_finite(s, n, env.task_nstate(), "task_state");
+            gail_fast::check_task_state(env, s, n, "task_state");
             if (!(fraction >= 0.0 && fraction <= 1.0))
               throw py::value_error("fraction must be in [0, 1], got " + std::to_string(fraction));
             env.set_start_pool(p, v, s, static_cast<int>(n), fraction);
@@ -262,6 +303,39 @@ for the rows that ended, body_pos (nenv, nbody, 3) world positions of the named 
             env.set_state(p, v);
           },
           py::arg("qpos"), py::arg("qvel"), "Sets qpos (nenv, nq) and qvel (nenv, nv) and runs mj_forward.")
+      .def_property_readonly("state_size", &BatchEnv::state_size,
+                             "Doubles in a simulation's integration state row (mjSTATE_INTEGRATION).")
+      .def(
+          "get_sim_state",
+          [](const BatchEnv& env, py::handle integration, py::handle progress, py::handle task_state,
+             py::handle elapsed, py::handle rng, py::handle start_rows) {
+            gail_fast::InUse in_use(env);
+            env.get_sim_state(
+                gail_fast::sim_state_arrays(env, integration, progress, task_state, elapsed, rng, start_rows, true));
+          },
+          py::arg("integration"), py::arg("progress"), py::arg("task_state"), py::arg("elapsed"), py::arg("rng"),
+          py::arg("start_rows"),
+          R"doc(Writes everything that decides the simulations' future, for a checkpoint.
+
+integration (nenv, state_size) and progress (nenv, 2) float64: the integration state
+rows and the task's progress the next step starts from; task_state (nenv, task_nstate)
+float64; elapsed (nenv,) int32 steps of the running episodes; rng (nenv, 4) uint64 the
+generators; start_rows (nenv,) int32. set_sim_state of these arrays resumes the
+simulations exactly.)doc")
+      .def(
+          "set_sim_state",
+          [](BatchEnv& env, py::handle integration, py::handle progress, py::handle task_state, py::handle elapsed,
+             py::handle rng, py::handle start_rows) {
+            gail_fast::InUse in_use(env);
+            const auto s =
+                gail_fast::sim_state_arrays(env, integration, progress, task_state, elapsed, rng, start_rows, false);
+            gail_fast::check_sim_state(env, s);
+            env.set_sim_state(s);
+          },
+          py::arg("integration"), py::arg("progress"), py::arg("task_state"), py::arg("elapsed"), py::arg("rng"),
+          py::arg("start_rows"),
+          "Sets what get_sim_state wrote (same arrays), after checking it: finite rows, elapsed below the time "
+          "limit, nonzero generators, start rows within the start pool, task state the task can read.")
       .def(
           "step_physics_serial",
           [](BatchEnv& env, py::handle actions) {

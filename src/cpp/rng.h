@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <stdexcept>
 
 namespace gail_fast {
 
@@ -33,6 +34,17 @@ class Rng {
     s_[3] = rotl(s_[3], 45);
     return result;
   }
+
+  // The generator's whole state (4 words), for a checkpoint. An all-zero state is
+  // xoshiro's fixed point (it would give zeros forever); set() refuses it.
+  void get(std::uint64_t* state) const {
+    for (int k = 0; k < 4; ++k) state[k] = s_[k];
+  }
+  void set(const std::uint64_t* state) {
+    if (!valid_state(state)) throw std::invalid_argument("an all-zero xoshiro256** state never leaves zero");
+    for (int k = 0; k < 4; ++k) s_[k] = state[k];
+  }
+  static bool valid_state(const std::uint64_t* state) { return (state[0] | state[1] | state[2] | state[3]) != 0; }
 
   // Uniform in [0, 1) with 53 random bits.
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }

@@ -79,6 +79,26 @@ class BatchEnv:
     ) -> None: ...
     def get_state(self, qpos: npt.NDArray[np.float64], qvel: npt.NDArray[np.float64]) -> None: ...
     def set_state(self, qpos: npt.NDArray[np.float64], qvel: npt.NDArray[np.float64]) -> None: ...
+    @property
+    def state_size(self) -> int: ...
+    def get_sim_state(
+        self,
+        integration: npt.NDArray[np.float64],
+        progress: npt.NDArray[np.float64],
+        task_state: npt.NDArray[np.float64],
+        elapsed: npt.NDArray[np.int32],
+        rng: npt.NDArray[np.uint64],
+        start_rows: npt.NDArray[np.int32],
+    ) -> None: ...
+    def set_sim_state(
+        self,
+        integration: npt.NDArray[np.float64],
+        progress: npt.NDArray[np.float64],
+        task_state: npt.NDArray[np.float64],
+        elapsed: npt.NDArray[np.int32],
+        rng: npt.NDArray[np.uint64],
+        start_rows: npt.NDArray[np.int32],
+    ) -> None: ...
     def step_physics_serial(self, actions: npt.NDArray[np.float64]) -> None: ...
 
 def cubic_spline(

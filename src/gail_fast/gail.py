@@ -235,11 +235,15 @@ def discriminator_step(
     optimizer.zero_grad()
     total.backward()
     optimizer.step()
+    # Mean D (the probability of "expert"; with "ls", the score d) on each side, before the step.
+    d_e, d_p = (logit_e, logit_p) if loss_kind == "ls" else (torch.sigmoid(logit_e), torch.sigmoid(logit_p))
     return {
         "disc/loss": loss.item(),
         "disc/entropy": entropy.item(),
         "disc/acc_expert": (logit_e > 0).float().mean().item(),
         "disc/acc_policy": (logit_p < 0).float().mean().item(),
+        "disc/d_expert": d_e.mean().item(),
+        "disc/d_policy": d_p.mean().item(),
     }
 
 

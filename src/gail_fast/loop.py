@@ -15,6 +15,11 @@ checkpoints, learning curves and the progress bar:
 The trainer hands the loop a `Collector` (see `gail_fast.rollout`), so what steps the
 environments (this process, or workers elsewhere) is not the trainer's business; the
 loop takes it over and closes it.
+
+A checkpoint holds the collector's state as the next iteration's rollout starts, so a
+resumed run collects the rollout the interrupted one would have (the one `collect_next`
+had started beside the update): with a collector that saves its state, a run killed and
+resumed learns exactly what an uninterrupted one does.
 """
 
 from __future__ import annotations
@@ -93,6 +98,10 @@ class TrainingLoop:
         self._pending: Batch | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._next: Future[tuple[Batch, float]] | None = None
+        # The collector as the next rollout starts, kept (in a list, as a collector may
+        # save None) when that rollout starts early (collect_next) and a checkpoint is due
+        # before it is taken.
+        self._collector_state: list[dict[str, Any] | None] = []
 
     def __enter__(self) -> TrainingLoop:
         return self
@@ -141,8 +150,15 @@ class TrainingLoop:
             self.global_step,
             self.resume_state.get("progress_rows") if resumed else None,
         )
-        # A resumed run starts fresh episodes from seeds it has not used before.
-        self.collector.reset(self.cfg.seed + self.iteration * self.collector.nenv)
+        saved = self.resume_state.get("collector") if resumed else None
+        if saved is not None and hasattr(self.collector, "load_state_dict"):
+            try:
+                self.collector.load_state_dict(saved)
+            except ValueError as e:
+                raise ValueError(f"{self.out}: the checkpoint's collector state does not fit: {e}") from None
+        else:
+            # Nothing saved to continue from: fresh episodes, from seeds not used before.
+            self.collector.reset(self.cfg.seed + self.iteration * self.collector.nenv)
         self.bar.reset(total=planned_steps(self.cfg))
         self.bar.update(self.global_step)
         self._last_log = self._last_plot = time.perf_counter()
@@ -168,9 +184,12 @@ class TrainingLoop:
     def collect_next(self) -> None:
         """Starts the next iteration's rollout, with the policy as it is now, so that the
         rest of this iteration's update (what the rollout does not depend on: the value
-        function, the discriminator) runs beside it."""
+        function, the discriminator) runs beside it. The policy must not change after."""
         if self._pending is None or self.global_step + self._pending.nstep * self._pending.nenv >= self.cfg.total_steps:
             return  # no next iteration
+        if (self.iteration + 1) % self.cfg.checkpoint_every == 0:
+            # This iteration's checkpoint resumes into the rollout starting now.
+            self._collector_state = [self._collector_snapshot()]
         if self._executor is None:
             # OpenMP's thread count is per thread: unset, torch's ops in the new thread
             # would start a team of one thread per core and spin against the simulator.
@@ -214,8 +233,18 @@ class TrainingLoop:
             refresh=False,
         )
 
+    def _collector_snapshot(self) -> dict[str, Any] | None:
+        save = getattr(self.collector, "state_dict", None)
+        return save() if save is not None else None
+
     def _save(self) -> None:
         assert self.run is not None
+        if self._next is not None and not self._collector_state:
+            raise RuntimeError(
+                "TrainingLoop: a checkpoint while a rollout runs, without the collector's state before it"
+            )
+        collector = self._collector_state[0] if self._next is not None else self._collector_snapshot()
+        self._collector_state = []
         self.run.save(
             checkpoint(
                 self.algo,
@@ -223,6 +252,7 @@ class TrainingLoop:
                 self.iteration,
                 self.global_step,
                 self.agent.policy,
+                collector=collector,
                 **self.agent.state_dict(),
                 **self.extra_state(),
             )

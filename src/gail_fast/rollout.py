@@ -2,7 +2,8 @@
 
 The trainers see environments only through a `Collector`: something that collects a
 `Batch` from a policy. `RolloutCollector` steps one vector environment in this process;
-another collector (workers on other machines) can stand in for it.
+another collector (workers on other machines) can stand in for it. A collector that can
+save its state (`state_dict`) makes a resumed run bit-identical to an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -19,6 +20,7 @@ from gymnasium import spaces
 from gymnasium.vector import VectorEnv
 from torch import nn
 
+from gail_fast import envs
 from gail_fast.nets import GaussianPolicy
 
 
@@ -135,6 +137,65 @@ class Collector(Protocol):
     def close(self) -> None:
         """Releases the environments."""
 
+    # Optional: a collector without these resumes a run with fresh episodes.
+    def state_dict(self) -> dict[str, Any] | None:
+        """What the next `collect` depends on besides the policy, as tensors and plain
+        types for a checkpoint; None where it cannot be saved."""
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continues from what `state_dict` returned, in place of `reset`."""
+
+
+# ---- the simulator's state, for checkpoints ------------------------------------------------
+
+SIM_STATE = {
+    "integration": torch.float64,
+    "progress": torch.float64,
+    "task_state": torch.float64,
+    "elapsed": torch.int32,
+    "rng": torch.int64,  # the generators' uint64 words, bit for bit
+    "start_rows": torch.int32,
+}
+
+
+def sim_state(core: Any) -> dict[str, torch.Tensor]:
+    """Everything that decides a C++ `BatchEnv`'s future (`get_sim_state`), as tensors."""
+    n = core.nenv
+    arrays = {
+        "integration": np.empty((n, core.state_size)),
+        "progress": np.empty((n, 2)),
+        "task_state": np.empty((n, core.task_nstate)),
+        "elapsed": np.empty(n, dtype=np.int32),
+        "rng": np.empty((n, 4), dtype=np.uint64),
+        "start_rows": np.empty(n, dtype=np.int32),
+    }
+    core.get_sim_state(**arrays)
+    arrays["rng"] = arrays["rng"].view(np.int64)
+    return {k: torch.from_numpy(v) for k, v in arrays.items()}
+
+
+def set_sim_state(core: Any, state: dict[str, Any]) -> None:
+    """Sets what `sim_state` returned; a ValueError names what does not fit `core`."""
+    if not isinstance(state, dict):
+        raise ValueError(f"the simulator's state must be a dict, got {type(state).__name__}")
+    arrays = {}
+    for name, dtype in SIM_STATE.items():
+        t = state.get(name)
+        if not isinstance(t, torch.Tensor) or t.dtype != dtype:
+            got = f"a {t.dtype} tensor" if isinstance(t, torch.Tensor) else type(t).__name__
+            raise ValueError(f"the simulator's {name} must be a {dtype} tensor, got {got}")
+        arrays[name] = np.ascontiguousarray(t.numpy())
+    arrays["rng"] = arrays["rng"].view(np.uint64)
+    core.set_sim_state(**arrays)
+
+
+def _tensor(state: dict[str, Any], name: str, dtype: torch.dtype, shape: tuple[int, ...]) -> torch.Tensor:
+    t = state.get(name)
+    if not isinstance(t, torch.Tensor) or t.dtype != dtype or tuple(t.shape) != shape:
+        got = f"{t.dtype} of shape {tuple(t.shape)}" if isinstance(t, torch.Tensor) else type(t).__name__
+        raise ValueError(f"the collector's {name} must be a {dtype} tensor of shape {shape}, got {got}")
+    return t
+
 
 class RolloutCollector:
     """Keeps one vector environment running across calls, so episodes span iterations.
@@ -169,6 +230,44 @@ class RolloutCollector:
 
     def close(self) -> None:
         self.env.close()
+
+    def state_dict(self) -> dict[str, Any] | None:
+        """The simulators' state, the observations the next step starts from, the noise
+        generator and the running episodes' returns and lengths: with the policy, all that
+        decides the next `collect`. None for environments other than the C++ simulator
+        (Gymnasium's do not expose all of their state) or before `reset`."""
+        if self.obs is None or not isinstance(self.env, envs.BatchVectorEnv):
+            return None
+        return {
+            "sim": sim_state(self.env.core),
+            "obs": torch.from_numpy(self.obs.copy()),
+            "generator": self.generator.get_state(),
+            "running_return": torch.from_numpy(self.running_return.copy()),
+            "running_length": torch.from_numpy(self.running_length.copy()),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continues from `state_dict()`'s state: the next `collect` is the one that
+        would have followed. A ValueError names what does not fit these environments."""
+        if not isinstance(self.env, envs.BatchVectorEnv):
+            raise ValueError(f"{self.env} cannot restore a simulator's state; the C++ simulator can")
+        if not isinstance(state, dict):
+            raise ValueError(f"the collector's state must be a dict, got {type(state).__name__}")
+        n, nobs = self.nenv, self.observation_space.shape[0]
+        obs = _tensor(state, "obs", torch.float64, (n, nobs))
+        ret = _tensor(state, "running_return", torch.float64, (n,))
+        length = _tensor(state, "running_length", torch.int64, (n,))
+        generator = torch.Generator()
+        try:
+            generator.set_state(state.get("generator"))
+        except (TypeError, RuntimeError) as e:
+            raise ValueError(f"the collector's generator state is not a torch generator's: {e}") from None
+        if not (torch.isfinite(obs).all() and torch.isfinite(ret).all() and (length >= 0).all()):
+            raise ValueError("the collector's observations and returns must be finite and its lengths >= 0")
+        set_sim_state(self.env.core, state.get("sim"))
+        self.obs = obs.numpy().copy()
+        self.generator = generator
+        self.running_return, self.running_length = ret.numpy().copy(), length.numpy().copy()
 
     def set_start_pool(self, qpos: np.ndarray, qvel: np.ndarray, task_state: np.ndarray, fraction: float) -> None:
         if not hasattr(self.env, "set_start_pool"):

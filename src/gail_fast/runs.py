@@ -46,7 +46,15 @@ def atomic_write_bytes(path: Path, write) -> None:
         raise
 
 
-def checkpoint(algo: str, config: Any, iteration: int, global_step: int, policy, **state: Any) -> dict[str, Any]:
+def checkpoint(
+    algo: str,
+    config: Any,
+    iteration: int,
+    global_step: int,
+    policy,
+    collector: dict[str, Any] | None = None,
+    **state: Any,
+) -> dict[str, Any]:
     """The one layout of a checkpoint: what every trainer writes and `load_policy` reads.
 
     Tensors and plain Python types only, so that it loads with `weights_only=True`.
@@ -56,6 +64,9 @@ def checkpoint(algo: str, config: Any, iteration: int, global_step: int, policy,
         config: the run's configuration dataclass (with an `env` field).
         iteration, global_step: the iterations and environment steps it holds.
         policy: the `GaussianPolicy`, stored with its architecture.
+        collector: the collector's state as iteration + 1's rollout starts
+            (`Collector.state_dict`: simulators, pending observations, generators,
+            running episodes), stored under "collector" when given.
         **state: whatever else the trainer needs to resume (optimisers, RNG states,
             the discriminator, ...).
     """
@@ -69,6 +80,7 @@ def checkpoint(algo: str, config: Any, iteration: int, global_step: int, policy,
         "iteration": iteration,
         "global_step": global_step,
         "policy": policy_state(policy),
+        **({"collector": collector} if collector is not None else {}),
         **state,
     }
 

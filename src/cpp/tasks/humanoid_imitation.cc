@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -92,6 +93,12 @@ class HumanoidImitation : public Task {
   }
 
   void after_step(const mjModel*, const mjData* d, double* state) const override { push_pelvis(d, state); }
+
+  // The count picks the ring's slots: a whole number of positions, at least the first.
+  std::string state_problem(const double* state) const override {
+    if (state[0] >= 1 && state[0] <= std::numeric_limits<int>::max() && state[0] == std::floor(state[0])) return {};
+    return "its count of pelvis positions (column 0) must be a whole number >= 1, got " + std::to_string(state[0]);
+  }
 
   void progress(const mjModel*, const mjData* d, double* xy) const override {
     xy[0] = d->qpos[0];

@@ -42,6 +42,9 @@ class Task {
   // runs mj_forward and after_reset.
   virtual void reset(const mjModel* m, mjData* d, Rng& rng) const = 0;
   virtual void after_reset(const mjModel*, const mjData*, double* /*state*/) const {}
+  // Why a row of task state (nstate() finite doubles) from outside (a start pool, a
+  // checkpoint) cannot be a simulation's, or "" if it can: the task indexes with it.
+  virtual std::string state_problem(const double* /*state*/) const { return {}; }
 
   // The task's notion of progress (e.g. torso x), whose difference per second over a
   // step rewards moving forward. Read after every reset, set_state and step; a step's
