@@ -40,6 +40,9 @@ def fails(capsys, argv):
         (["--fvp-subsample", "0"], "fvp_subsample must be a finite number > 0.0 and <= 1.0, got 0.0"),
         (["--vf-minibatches", "0"], "vf_minibatches must be a finite number >= 1, got 0"),
         (["--checkpoint-every", "0"], "checkpoint_every must be >= 1, got 0"),
+        (["--workers", "3"], "workers must be between 0 and num_envs (2), got 3"),
+        (["--workers", "-1"], "workers must be between 0 and num_envs (2), got -1"),
+        (["--ray-address", "10.0.0.1:6379"], "--ray-address 10.0.0.1:6379 needs --workers"),
     ],
 )
 def test_bad_expert_settings_write_nothing(tmp_path, capsys, flags, message):
@@ -60,6 +63,25 @@ def test_bad_bc_settings_write_nothing(tmp_path, capsys, flags, message):
     out = tmp_path / "run"
     assert message in fails(capsys, ["bc", "--demos", "x.npz", *flags, "--out", str(out)])
     assert not out.exists()
+
+
+def test_an_address_where_no_ray_answers(tmp_path, capsys):
+    """Ray itself would wait minutes for it: a one-line error at once, nothing written."""
+    pytest.importorskip("ray")
+    out = tmp_path / "run"
+    for address, message in [
+        ("127.0.0.1:1", "--ray-address 127.0.0.1:1: nothing answers there"),
+        ("headnode", "--ray-address headnode: expected HOST:PORT"),
+    ]:
+        assert message in fails(
+            capsys, ["expert", *SMALL, "--workers", "1", "--ray-address", address, "--out", str(out)]
+        )
+    assert not out.exists()
+
+
+def test_bad_pipeline_settings(capsys):
+    assert "workers must be between 0 and num_envs (16), got 17" in fails(capsys, ["--quick", "--workers", "17"])
+    assert "--ray-address auto needs --workers" in fails(capsys, ["--ray-address", "auto"])
 
 
 def test_bad_gail_settings(tmp_path, capsys):

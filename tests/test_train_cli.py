@@ -81,7 +81,10 @@ def test_resume_rejects_flags_that_cannot_change(expert_run, tmp_path, capsys, f
     assert err.startswith(f"error: --resume {run}: ") and err.count("\n") == 1
     for part in message.split("; "):
         assert part in err
-    assert "only --checkpoint-every, --num-threads, --plot-every, --torch-threads, --total-steps may change" in err
+    assert (
+        "only --checkpoint-every, --num-threads, --plot-every, --ray-address, --torch-threads, --total-steps, --workers may change"
+        in err
+    )
     assert load_checkpoint(run)["global_step"] == 512  # nothing ran
 
 

@@ -21,7 +21,9 @@ class TrainingConfig:
     env: str = param("Hopper-v5", "Environment id (fast ids run in the C++ simulator).")
     total_steps: int = param(3_000_000, "Environment steps to train for.", resumable=True)
     num_envs: int = param(16, "Parallel environments.")
-    num_threads: int | None = param(None, "Simulator threads (default: one per CPU).", resumable=True)
+    num_threads: int | None = param(
+        None, "Simulator threads (default: one per CPU; with --workers, per worker, default 1).", resumable=True
+    )
     nstep: int = param(256, "Steps of every environment per iteration (batch = num_envs * nstep).")
     seed: int = param(0, "Seed of the networks, the sampling and the environments.")
     hidden: tuple[int, ...] = param(
@@ -34,6 +36,15 @@ class TrainingConfig:
         10, "Iterations between checkpoints (and one at the end); progress.csv is written with them.", resumable=True
     )
     plot_every: float = param(300.0, "Seconds between redraws of curves.png (and one at the end).", resumable=True)
+    workers: int = param(
+        0,
+        'Rollout workers on Ray (pip install ".[ray]"), each with its share of the environments and a copy of the '
+        "policy; the same batches as in this process (0: the environments run in this process).",
+        resumable=True,
+    )
+    ray_address: str = param(
+        "", "With --workers: the Ray cluster's address (default: a local Ray started for the run).", resumable=True
+    )
     trpo: TRPOConfig = dataclasses.field(default_factory=TRPOConfig)
 
     def __post_init__(self) -> None:
@@ -44,12 +55,22 @@ class TrainingConfig:
             raise ValueError(f"num_threads must be >= 1, got {self.num_threads}")
         if self.seed < 0:
             raise ValueError(f"seed must be >= 0, got {self.seed}")
+        check_workers(self.workers, self.ray_address, self.num_envs)
         check_range(self, "init_log_std")
         check_range(self, "plot_every", 0.0)
         if not self.hidden:
             self.hidden = default_hidden(self.env)
         if min(self.hidden) < 1:
             raise ValueError(f"hidden must be one or more positive layer sizes, got {self.hidden}")
+
+
+def check_workers(workers: int, ray_address: str, num_envs: int) -> None:
+    """Raises `ValueError` unless `workers` can share `num_envs` environments (0: none)
+    and `ray_address` comes with workers."""
+    if not 0 <= workers <= num_envs:
+        raise ValueError(f"workers must be between 0 and num_envs ({num_envs}), got {workers}")
+    if ray_address and not workers:
+        raise ValueError(f"--ray-address {ray_address} needs --workers")
 
 
 def default_hidden(env_id: str) -> tuple[int, ...]:

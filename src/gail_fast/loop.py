@@ -47,8 +47,13 @@ def progress_bar(total: int, desc: str) -> tqdm:
     return tqdm(total=total, desc=desc, unit="step", disable=bool(os.environ.get("CI")), dynamic_ncols=True)
 
 
-def make_collector(cfg: TrainingConfig) -> RolloutCollector:
-    """The default collector: `cfg.num_envs` environments of `cfg.env` in this process."""
+def make_collector(cfg: TrainingConfig) -> Collector:
+    """The default collector: `cfg.num_envs` environments of `cfg.env` in this process, or
+    with `cfg.workers`, in that many Ray workers (`gail_fast.workers`)."""
+    if cfg.workers:
+        from gail_fast.workers import RayCollector
+
+        return RayCollector(cfg.env, cfg.num_envs, cfg.workers, cfg.num_threads or 1, cfg.ray_address)
     env = envs.make(cfg.env, num_envs=cfg.num_envs, num_threads=cfg.num_threads)
     if not isinstance(env.single_action_space, spaces.Box):
         env.close()

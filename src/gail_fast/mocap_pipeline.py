@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gail_fast import walking
+from gail_fast.agent import check_workers
 from gail_fast.config import check_range, param
 from gail_fast.gail import GAILConfig, train_gail
 from gail_fast.loop import progress_bar
@@ -29,6 +30,7 @@ from gail_fast.trpo import TRPOConfig
 ENV_ID = "Humanoid21Imitation-v0"
 REFERENCE_WALK = "07_05"  # subject 07's walk: a walk, but not the trained subject's
 REFERENCE_RUN = "02_03"  # subject 02's run: the gait the policy should not have
+NUM_ENVS = 64
 
 
 @dataclass
@@ -43,6 +45,14 @@ class MocapConfig:
     )
     out: str = param("runs/mocap", "Folder of the run (quick/ or full/ inside).")
     seed: int = param(0, "Seed of the networks, the sampling and the environments.")
+    workers: int = param(
+        0,
+        'Rollout workers on Ray (pip install ".[ray]"); the same batches as in this process '
+        "(0: the environments run in this process).",
+    )
+    ray_address: str = param(
+        "", "With --workers: the Ray cluster's address (default: a local Ray started for the run)."
+    )
 
     def __post_init__(self) -> None:
         from gail_fast.data import cmu_clip
@@ -57,6 +67,7 @@ class MocapConfig:
             raise ValueError(f"seed must be >= 0, got {self.seed}")
         check_range(self, "total_steps", 1)
         check_range(self, "task_speed", 0.0)
+        check_workers(self.workers, self.ray_address, NUM_ENVS)
 
 
 def gail_config(cfg: MocapConfig, demos: Path) -> GAILConfig:
@@ -72,12 +83,14 @@ def gail_config(cfg: MocapConfig, demos: Path) -> GAILConfig:
         start_fraction=0.9,
         init_log_std=-1.6,
         total_steps=100_000 if cfg.quick else cfg.total_steps,
-        num_envs=64,
+        num_envs=NUM_ENVS,
         nstep=256,
         grad_penalty=10.0,
         disc_steps=2,
         task_speed=cfg.task_speed,
         seed=cfg.seed,
+        workers=cfg.workers,
+        ray_address=cfg.ray_address,
         trpo=TRPOConfig(gamma=0.99, gae_lambda=0.95, fvp_subsample=0.2),
     )
 
@@ -99,6 +112,10 @@ def run_mocap(cfg: MocapConfig) -> Path:
     from gail_fast.view import RUN_PAGE
 
     start = time.perf_counter()
+    if cfg.workers:
+        from gail_fast.workers import import_ray
+
+        import_ray()  # before the clips are written
     root = Path(cfg.out) / ("quick" if cfg.quick else "full")
     root.mkdir(parents=True, exist_ok=True)
     demos = retarget(list(cfg.clips), root / "walk.npz", mirror=True)

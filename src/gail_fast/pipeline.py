@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gail_fast import envs
+from gail_fast.agent import TrainingConfig, check_workers
 from gail_fast.bc import BCConfig, train_bc
 from gail_fast.config import param
 from gail_fast.evaluate import Evaluation
@@ -32,10 +33,19 @@ class PipelineConfig:
     quick: bool = param(False, "A short run (minutes: 300k steps of expert and of GAIL) instead of the full one.")
     out: str = param("runs/pipeline", "Folder of the pipeline's runs (quick/ or full/ inside).")
     seed: int = param(0, "Seed of every stage.")
+    workers: int = param(
+        0,
+        'Rollout workers on Ray for the expert and GAIL (pip install ".[ray]"); the same batches as in this process '
+        "(0: the environments run in this process).",
+    )
+    ray_address: str = param(
+        "", "With --workers: the Ray cluster's address (default: a local Ray started for the run)."
+    )
 
     def __post_init__(self) -> None:
         if self.seed < 0:
             raise ValueError(f"seed must be >= 0, got {self.seed}")
+        check_workers(self.workers, self.ray_address, TrainingConfig.num_envs)
 
 
 def run_pipeline(cfg: PipelineConfig) -> Path:
@@ -44,20 +54,38 @@ def run_pipeline(cfg: PipelineConfig) -> Path:
         root, expert_steps, gail_steps = Path(cfg.out) / "quick", 300_000, 300_000
     else:
         root, expert_steps, gail_steps = Path(cfg.out) / "full", 3_000_000, 5_000_000
-    pipeline(root, expert_steps, gail_steps, cfg.seed)
+    pipeline(root, expert_steps, gail_steps, cfg.seed, cfg.workers, cfg.ray_address)
     return root
 
 
-def pipeline(root: Path, expert_steps: int, gail_steps: int, seed: int = 0) -> None:
+def pipeline(
+    root: Path, expert_steps: int, gail_steps: int, seed: int = 0, workers: int = 0, ray_address: str = ""
+) -> None:
     """Expert (trained, or resumed and reused), demonstrations, BC and GAIL on Hopper-v5,
-    then a table of their returns."""
+    then a table of their returns; the expert's and GAIL's rollouts in `workers` Ray
+    workers if set."""
     from gail_fast.demos import record
 
     start = time.perf_counter()
     expert_run, gail_run, bc_run = root / "expert", root / "gail", root / "bc"
     demos_file = root / "demos.npz"
+    if workers:
+        from gail_fast.workers import import_ray
+
+        import_ray()  # before any stage writes
+    ray = {"workers": workers, "ray_address": ray_address}
+    expert_cfg = ExpertConfig(env=ENV_ID, total_steps=expert_steps, seed=seed, **ray)
+    gail_cfg = GAILConfig(
+        env=ENV_ID,
+        demos=str(demos_file),
+        num_trajectories=TRAJECTORIES,
+        total_steps=gail_steps,
+        seed=seed,
+        bc_init=True,
+        grad_penalty=1.0,
+        **ray,
+    )
     with progress_bar(expert_steps, "1/3 expert") as bar:
-        expert_cfg = ExpertConfig(env=ENV_ID, total_steps=expert_steps, seed=seed)
         has_checkpoint = (expert_run / "checkpoints" / "latest.pt").exists()
         train_expert(expert_cfg, expert_run, resume=has_checkpoint, progress=bar)
     if not demos_file.exists():
@@ -65,15 +93,6 @@ def pipeline(root: Path, expert_steps: int, gail_steps: int, seed: int = 0) -> N
         record(expert_run, episodes=DEMONSTRATIONS).save(demos_file)
     train_bc(BCConfig(env=ENV_ID, demos=str(demos_file), num_trajectories=TRAJECTORIES, seed=seed), bc_run)
     with progress_bar(gail_steps, "3/3 GAIL") as bar:
-        gail_cfg = GAILConfig(
-            env=ENV_ID,
-            demos=str(demos_file),
-            num_trajectories=TRAJECTORIES,
-            total_steps=gail_steps,
-            seed=seed,
-            bc_init=True,
-            grad_penalty=1.0,
-        )
         has_checkpoint = (gail_run / "checkpoints" / "latest.pt").exists()
         train_gail(gail_cfg, gail_run, resume=has_checkpoint, progress=bar)
     print(table({"expert": expert_run, "BC": bc_run, "GAIL": gail_run}, expert_steps))

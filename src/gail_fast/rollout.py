@@ -2,8 +2,13 @@
 
 The trainers see environments only through a `Collector`: something that collects a
 `Batch` from a policy. `RolloutCollector` steps one vector environment in this process;
-another collector (workers on other machines) can stand in for it. A collector that can
-save its state (`state_dict`) makes a resumed run bit-identical to an uninterrupted one.
+another collector (`gail_fast.workers`: Ray actors on other machines) can stand in for it.
+A collector that can save its state (`state_dict`) makes a resumed run bit-identical to
+an uninterrupted one.
+
+A rollout is the same wherever its environments run: a collector can hold a share of a
+run's environments (`first_env`, `total_envs`) and then seeds them, draws their noise and
+computes their actions exactly as the collector of the whole run does for those rows.
 """
 
 from __future__ import annotations
@@ -88,8 +93,55 @@ class Batch:
         return np.where(self.ended[..., None], self.final_obs, nxt)
 
 
+def join_batches(parts: list[Batch]) -> Batch:
+    """One batch of the environments of `parts`, side by side in their order (each part
+    the batch of the environments that follow the previous part's), as one collector
+    of them all would have collected it: the finished episodes in the order they ended,
+    by step, then by environment. The parts' metrics are averaged, weighted by their
+    environments."""
+    if not parts:
+        raise ValueError("join_batches needs at least one batch")
+    if len({p.nstep for p in parts}) > 1:
+        raise ValueError(f"the batches have different numbers of steps: {[p.nstep for p in parts]}")
+    along_envs = {
+        name: np.concatenate([getattr(p, name) for p in parts], axis=1)
+        for name in ("obs", "actions", "log_probs", "rewards", "terminated", "truncated", "final_obs")
+    }
+    # A collector lists the episodes ending at a step in environment order, step by step:
+    # the order of np.nonzero(ended).
+    nenv = sum(p.nenv for p in parts)
+    keys, first = [], 0
+    for p in parts:
+        steps, envs_ = np.nonzero(p.ended)
+        if len(steps) != len(p.episode_returns):
+            raise ValueError(f"a batch lists {len(p.episode_returns)} episodes but {len(steps)} ended in it")
+        keys.append(steps * nenv + first + envs_)
+        first += p.nenv
+    order = np.argsort(np.concatenate(keys), kind="stable")
+    metrics = {
+        name: sum(p.metrics[name] * p.nenv for p in parts) / nenv
+        for name in parts[0].metrics
+        if all(name in p.metrics for p in parts)
+    }
+    return Batch(
+        **along_envs,
+        last_obs=np.concatenate([p.last_obs for p in parts]),
+        episode_returns=np.concatenate([p.episode_returns for p in parts])[order],
+        episode_lengths=np.concatenate([p.episode_lengths for p in parts])[order],
+        metrics=metrics,
+    )
+
+
 def to_tensor(x: np.ndarray) -> torch.Tensor:
     return torch.as_tensor(x, dtype=torch.float32)
+
+
+ROW_BLOCK = 32
+"""Environments per policy evaluation in a rollout. A matrix product's row comes out
+bitwise the same only from a product of the same shape (BLAS picks its kernels by shape,
+and rows in a tail block take another kernel), so the policy sees fixed blocks of the
+run's environments, zero rows padding the last: a share of the environments then gets
+the actions the whole run would give it."""
 
 
 def mean_action_fn(policy: GaussianPolicy) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -114,6 +166,23 @@ def mean_action_fn(policy: GaussianPolicy) -> Callable[[torch.Tensor], torch.Ten
         return F.linear(h, *layers[-1])
 
     return mean_action
+
+
+def block_span(first: int, nrow: int) -> tuple[int, int]:
+    """`(start, stop)`: the `ROW_BLOCK`-aligned rows of a run that cover rows `first` to `first + nrow`."""
+    return first // ROW_BLOCK * ROW_BLOCK, -(-(first + nrow) // ROW_BLOCK) * ROW_BLOCK
+
+
+@torch.inference_mode()
+def mean_actions(policy: GaussianPolicy, obs: torch.Tensor) -> torch.Tensor:
+    """`(n, nact)` the policy's mean actions for raw observations `(n, nobs)`, computed as a
+    rollout does (in `ROW_BLOCK`s of rows), so bit for bit the actions of `RolloutCollector`
+    with `deterministic=True`."""
+    mean_action = mean_action_fn(policy)
+    start, stop = block_span(0, len(obs))
+    padded = torch.zeros(stop - start, obs.shape[1])
+    padded[: len(obs)] = obs
+    return torch.cat([mean_action(padded[r : r + ROW_BLOCK]) for r in range(0, len(padded), ROW_BLOCK)])[: len(obs)]
 
 
 class Collector(Protocol):
@@ -205,16 +274,28 @@ class RolloutCollector:
     and whenever it runs (in a thread beside the learner's update, on a worker).
     """
 
-    def __init__(self, env: VectorEnv, seed: int | None = None) -> None:
-        """Takes `env` over; with a `seed`, resets it (else call `reset` before `collect`)."""
+    def __init__(
+        self, env: VectorEnv, seed: int | None = None, first_env: int = 0, total_envs: int | None = None
+    ) -> None:
+        """Takes `env` over; with a `seed`, resets it (else call `reset` before `collect`).
+
+        With `first_env` and `total_envs`, `env` holds environments `first_env` to
+        `first_env + env.num_envs` of a run of `total_envs`, and the batches are those rows
+        of the whole run's batches.
+        """
         if not isinstance(env.single_action_space, spaces.Box):
             env.close()
             raise ValueError(
                 f"{getattr(env.spec, 'id', None) or 'the environment'} has {type(env.single_action_space).__name__} "
                 "actions; the Gaussian policy needs continuous (Box) ones"
             )
+        total_envs = env.num_envs if total_envs is None else total_envs
+        if not 0 <= first_env <= total_envs - env.num_envs:
+            env.close()
+            raise ValueError(f"environments {first_env}..{first_env + env.num_envs} are not in a run of {total_envs}")
         self.env = env
         self.nenv = env.num_envs
+        self.first_env, self.total_envs = first_env, total_envs
         self.observation_space, self.action_space = env.single_observation_space, env.single_action_space
         self.action_low, self.action_high = env.single_action_space.low, env.single_action_space.high
         self.dt = float(getattr(env, "dt", np.nan))
@@ -223,7 +304,7 @@ class RolloutCollector:
             self.reset(seed)
 
     def reset(self, seed: int) -> None:
-        self.obs, _ = self.env.reset(seed=seed)
+        self.obs, _ = self.env.reset(seed=seed + self.first_env)
         self.generator = torch.Generator().manual_seed(seed)
         self.running_return = np.zeros(self.nenv)
         self.running_length = np.zeros(self.nenv, dtype=np.int64)
@@ -291,20 +372,38 @@ class RolloutCollector:
         terminated = np.empty((nstep, nenv), dtype=bool)
         truncated = np.empty((nstep, nenv), dtype=bool)
         final_obs = np.zeros((nstep, nenv, nobs))
-        # The whole rollout's noise at once: per step, only the mean is computed, and
-        # action = mean + std * noise is written in place.
-        if deterministic:
-            noise = torch.zeros(nstep, nenv, nact)
-        else:
-            noise = torch.randn(nstep, nenv, nact, generator=self.generator)
+        # The policy runs on the ROW_BLOCKs of the run that hold this collector's rows;
+        # `rows` are these environments' within them.
+        start, stop = block_span(self.first_env, nenv)
+        rows = slice(self.first_env - start, self.first_env - start + nenv)
+        # The whole rollout's noise at once (the whole run's, whose rows this collector
+        # takes): per step, only the mean is computed, and action = mean + std * noise is
+        # written in place.
+        noise = torch.zeros(nstep, stop - start, nact)
+        if not deterministic:
+            run_noise = torch.randn(nstep, self.total_envs, nact, generator=self.generator)
+            noise[:, : min(stop, self.total_envs) - start] = run_noise[:, start:stop]
         std = policy.log_std.exp()
-        actions_t = torch.empty(nstep, nenv, nact)
-        actions = actions_t.numpy()
+        policy_obs = torch.zeros(stop - start, nobs)
+        policy_obs_np = policy_obs.numpy()
+        actions_t = torch.empty(nstep, stop - start, nact)
+        actions = actions_t.numpy()[:, rows]
         mean_action = mean_action_fn(policy)
+        # Each block's views, per step, made once: indexing costs about as much as the arithmetic.
+        blocks = [
+            (
+                policy_obs[r : r + ROW_BLOCK],
+                noise[:, r : r + ROW_BLOCK].unbind(),
+                actions_t[:, r : r + ROW_BLOCK].unbind(),
+            )
+            for r in range(0, stop - start, ROW_BLOCK)
+        ]
         returns, lengths = [], []
         for t in range(nstep):
             obs[t] = self.obs
-            torch.addcmul(mean_action(torch.from_numpy(self.obs).float()), std, noise[t], out=actions_t[t])
+            policy_obs_np[rows] = self.obs
+            for block_obs, block_noise, block_actions in blocks:
+                torch.addcmul(mean_action(block_obs), std, block_noise[t], out=block_actions[t])
             env_action = np.clip(actions[t], self.action_low, self.action_high)
             self.obs, rewards[t], terminated[t], truncated[t], info = self.env.step(env_action)
             self.running_return += rewards[t]
@@ -318,10 +417,11 @@ class RolloutCollector:
                 self.running_return[idx] = 0.0
                 self.running_length[idx] = 0
         # log N(a; mean, std) with (a - mean) / std = noise, for every step at once
+        noise = noise[:, rows]
         log_probs = (-0.5 * noise * noise - policy.log_std - 0.5 * math.log(2 * math.pi)).sum(-1)
         return Batch(
             obs,
-            actions,
+            np.ascontiguousarray(actions),
             log_probs.numpy(),
             rewards,
             terminated,
