@@ -158,10 +158,10 @@ def test_a_trainer_takes_any_collector(tmp_path):
     train_expert(cfg, tmp_path / "run", collector=collector)
     assert collector.calls == 2 and collector.closed and collector.seeds == [5]
     assert [float(r["charts/test_metric"]) for r in rows(tmp_path / "run")] == [1.0, 2.0]
-    # resumed, it starts fresh episodes from seeds not used before
+    # resumed, it continues the episodes the checkpoint saved: no reset, no new seeds
     collector = CountingCollector(envs.make("Hopper-v5", num_envs=2))
     train_expert(dataclasses.replace(cfg, total_steps=192), tmp_path / "run", True, collector=collector)
-    assert collector.seeds == [5 + 2 * 2] and collector.calls == 1
+    assert collector.seeds == [] and collector.calls == 1
 
 
 def evaluation(returns, lengths):
