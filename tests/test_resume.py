@@ -215,10 +215,12 @@ def test_core_sim_state_round_trip_and_shape_checks():
     core = env.core
     state = sim_state(core)
     assert state["task_state"].shape == (2, 0) and state["integration"].shape == (2, core.state_size)
-    first = [env.step(np.full((2, 3), 0.3))[0] for _ in range(30)]
+    first = [env.step(np.full((2, 3), 0.3))[:4] for _ in range(30)]  # observations, rewards, ends
     set_sim_state(core, state)
-    again = [env.step(np.full((2, 3), 0.3))[0] for _ in range(30)]
-    np.testing.assert_array_equal(first, again)
+    again = [env.step(np.full((2, 3), 0.3))[:4] for _ in range(30)]
+    for a, b in zip(first, again):
+        for x, y in zip(a, b):
+            np.testing.assert_array_equal(x, y)
     n = core.nenv
     arrays = [np.empty((n, core.state_size)), np.empty((n, 2)), np.empty((n, 0)), np.empty(n, np.int32)]
     with pytest.raises(TypeError, match="rng must have dtype uint64, got int64"):
