@@ -49,8 +49,7 @@ def main() -> None:
     else:
         export_model(run, args.dest)
 
-    state = load_checkpoint(args.dest)
-    policy, env_id, _ = load_policy(args.dest, check_env=True)
+    policy, env_id, state = load_policy(args.dest, check_env=True)
     with tempfile.TemporaryDirectory() as tmp:
         clips = [
             Demonstrations.load(retarget(names, Path(tmp) / f"{i}.npz", mirror), env_id=env_id)

@@ -396,8 +396,7 @@ def export_model(run: str | Path, dest: str | Path) -> Path:
     import shutil
 
     run, dest = Path(run), Path(dest)
-    load_policy(run)  # a usable policy, or a ValueError naming the run
-    state = load_checkpoint(run)
+    _, _, state = load_policy(run)  # a usable policy, or a ValueError naming the run
     kept = ("format", "algo", "env_id", "config", "iteration", "global_step", "policy", "discriminator")
     (dest / "checkpoints").mkdir(parents=True, exist_ok=True)
     save_checkpoint(dest / "checkpoints" / CHECKPOINT, {k: state[k] for k in kept if k in state})

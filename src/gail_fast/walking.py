@@ -155,11 +155,14 @@ def compare(
     from gail_fast import envs
 
     kin = humanoid.Kinematics(envs.FAST_ENVS[env_id].xml_path)
-    run = rollout(policy, env_id, episodes, steps, seed, deterministic)
-    ours = episode_metrics(kin, run.qpos, run.fell, run.dt)
+    return side_by_side(kin, rollout(policy, env_id, episodes, steps, seed, deterministic), demos)
+
+
+def side_by_side(kin: humanoid.Kinematics, run: Rollout, demos) -> dict:
+    """`compare`'s result for a rollout that has been made."""
     theirs, reference_z = reference_metrics(kin, demos, run.dt)
     return {
-        "policy": ours.as_dict(),
+        "policy": episode_metrics(kin, run.qpos, run.fell, run.dt).as_dict(),
         "reference": theirs.as_dict(),
         "frechet_z2": frechet_distance(windows(run.features), windows(reference_z)),
     }
@@ -178,17 +181,11 @@ def assess(
 
     kin = humanoid.Kinematics(envs.FAST_ENVS[env_id].xml_path)
     run = rollout(policy, env_id, episodes, steps, seed)
-    ours = windows(run.features)
-    walk, walk_z = reference_metrics(kin, reference, run.dt)
+    result = side_by_side(kin, run, reference)
     clips, clip_z = reference_metrics(kin, trained, run.dt)
     _, run_z = reference_metrics(kin, running, run.dt)
-    result = {
-        "policy": episode_metrics(kin, run.qpos, run.fell, run.dt).as_dict(),
-        "reference": walk.as_dict(),
-        "trained": clips.as_dict(),
-        "frechet_z2": frechet_distance(ours, windows(walk_z)),
-        "frechet_z2_run": frechet_distance(ours, windows(run_z)),
-    }
+    result["trained"] = clips.as_dict()
+    result["frechet_z2_run"] = frechet_distance(windows(run.features), windows(run_z))
     originals = clip_z[0::2] if len(clip_z) >= 4 else clip_z  # without their mirror images
     pair = frechet_distance(windows(originals[:1]), windows(originals[1:2])) if len(originals) >= 2 else None
     result["frechet_z2_trained_pair"] = pair
