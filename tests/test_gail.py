@@ -1,12 +1,13 @@
 """GAIL: the discriminator's sign convention, a small end-to-end run, bad input."""
 
 import csv
+import dataclasses
 
 import numpy as np
 import pytest
 import torch
 
-from gail_fast import envs, gail, train
+from gail_fast import envs, gail, humanoid, train
 from gail_fast.demos import Demonstrations, record
 from gail_fast.evaluate import evaluate_policy
 from gail_fast.rollout import RolloutCollector
@@ -384,8 +385,10 @@ def test_bad_mode_and_reward(tmp_path, capsys):
         # AMP's recipe: a least-squares discriminator on steps, its bounded reward, a replay
         # of past batches (used from the second iteration) and the task term
         ["--mode", "zz", "--reward", "amp", "--disc-loss", "ls", "--replay", "2", "--task-speed", "1.4"],
+        # the pose features of a step with the root's state at both ends
+        ["--mode", "zzr", "--reward", "amp", "--disc-loss", "ls", "--replay", "2"],
     ],
-    ids=["z", "zz-amp-task"],
+    ids=["z", "zz-amp-task", "zzr-amp"],
 )
 def test_gail_from_motion_capture_features(mocap_dir, tmp_path, flags):
     """The humanoid end to end: walk clips in, a checkpoint out."""
@@ -421,10 +424,28 @@ def test_gail_from_motion_capture_features(mocap_dir, tmp_path, flags):
     )
     state = load_checkpoint(tmp_path / "run")
     assert state["global_step"] == 512 and state["config"]["mode"] == flags[1]
-    if "--replay" in flags:  # every iteration's policy inputs were kept, 2 x 256 rows of 2 x 18
-        assert state["replay"]["rows"].shape == (512, 36)
+    if "--replay" in flags:  # every iteration's policy inputs were kept, 2 x 256 rows of 2 x (18 [+ 10])
+        width = 2 * (18 + (len(humanoid.ROOT_NAMES) if flags[1] == "zzr" else 0))
+        assert state["replay"]["rows"].shape == (512, width)
+    if "--task-speed" in flags:
         progress = np.genfromtxt(tmp_path / "run" / "progress.csv", delimiter=",", names=True)
         assert ((progress["chartstask_reward"] > 0) & (progress["chartstask_reward"] <= 1)).all()
+
+
+def test_mode_zzr_needs_recorded_states(mocap_dir):
+    """The root's state comes from the demonstrations' qpos/qvel, which only files of
+    version 2 hold; without them, a clear error."""
+    from gail_fast.mocap.convert import convert
+
+    cmu = mocap_dir / "cmu"
+    walk = convert(cmu / "02.asf", [cmu / "02_01.amc"], "Humanoid21Imitation-v0")[0]
+    inputs = gail.expert_inputs(walk, "zzr")
+    z, z_next, _ = walk.transitions("features")
+    assert inputs.shape == (len(z), 2 * (z.shape[1] + len(humanoid.ROOT_NAMES)))
+    np.testing.assert_array_equal(inputs[:, : 2 * z.shape[1]], np.concatenate([z, z_next], axis=1))
+    assert (inputs[:, 2 * z.shape[1]] > 0.8).all()  # the pelvis's height at each frame of the walk
+    with pytest.raises(ValueError, match="mode zzr needs demonstrations with states"):
+        gail.expert_inputs(dataclasses.replace(walk, qpos=None, qvel=None), "zzr")
 
 
 def test_feature_only_demonstrations_need_mode_z(mocap_dir, tmp_path, capsys):

@@ -58,10 +58,14 @@ def test_model_folder_loads_like_its_run(quick_run, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "clips, message",
-    [(["99_99"], "no shipped CMU clip '99_99'"), (["02_01", "07_05"], "are of different subjects")],
+    "flags, message",
+    [
+        (["--clips", "99_99"], "no shipped CMU clip '99_99'"),
+        (["--clips", "02_01", "07_05"], "are of different subjects"),
+        (["--mode", "sa"], "mode must be one of ('z', 'zz', 'zzr')"),
+    ],
 )
-def test_bad_clips(tmp_path, capsys, clips, message):
+def test_bad_settings(tmp_path, capsys, flags, message):
     with pytest.raises(SystemExit) as e:
-        train.main(["mocap", "--quick", "--clips", *clips, "--out", str(tmp_path)])
+        train.main(["mocap", "--quick", *flags, "--out", str(tmp_path)])
     assert e.value.code == 2 and message in capsys.readouterr().err

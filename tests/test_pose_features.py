@@ -138,6 +138,45 @@ def test_humanoid_features_along_an_episode_are_the_clip_kernels():
     np.testing.assert_array_equal(observed[limit - 1, :, -3:], 0.0)  # a new episode has no past
 
 
+def test_root_features_of_the_observation_and_of_the_state():
+    """Mode zzr's root state: from the observation as from qpos/qvel (the layout the C++
+    task writes), upright and still at the reset, the same whichever way the body faces."""
+    env = envs.make("Humanoid21Imitation-v0", num_envs=3, num_threads=2)
+    obs, _ = env.reset(seed=0)
+    qpos, qvel = env.get_state()
+    root = humanoid.root_features_of_obs(obs)
+    assert root.shape == (3, len(humanoid.ROOT_NAMES))
+    np.testing.assert_allclose(root, humanoid.root_features(qpos, qvel), atol=1e-12)
+    np.testing.assert_allclose(root[:, 0], qpos[:, 2])
+    np.testing.assert_allclose(root[:, 1:4], [[0, 0, 1]] * 3, atol=1e-6)  # upright
+    np.testing.assert_allclose(root[:, 4:], 0, atol=0.05)  # still, up to the reset's noise
+
+    # tilted, pushed and turning, then seen facing another way: the features stay
+    rng = np.random.default_rng(1)
+    quat = rng.normal(size=(3, 4)) * [1, 0.2, 0.2, 1]
+    qpos[:, 3:7] = quat / np.linalg.norm(quat, axis=1, keepdims=True)
+    qvel[:, :6] = rng.normal(size=(3, 6))
+    env.set_state(qpos, qvel)
+    obs, *_ = env.step(np.zeros((3, 21)))
+    qpos, qvel = env.get_state()
+    root = humanoid.root_features_of_obs(obs)
+    np.testing.assert_allclose(root, humanoid.root_features(qpos, qvel), atol=1e-12)
+    yaw = 1.3
+    turn = np.array([np.cos(yaw / 2), 0, 0, np.sin(yaw / 2)])
+    w1, v1 = turn[0], turn[1:]
+    w2, v2 = qpos[:, 3], qpos[:, 4:7]
+    turned = qpos.copy()
+    turned[:, 3] = w1 * w2 - v2 @ v1
+    turned[:, 4:7] = w1 * v2 + w2[:, None] * v1 + np.cross(v1, v2)  # the yaw composed onto the body
+    vel = qvel.copy()
+    c, s = np.cos(yaw), np.sin(yaw)
+    vel[:, 0], vel[:, 1] = c * qvel[:, 0] - s * qvel[:, 1], s * qvel[:, 0] + c * qvel[:, 1]
+    np.testing.assert_allclose(humanoid.root_features(turned, vel), root, atol=1e-9)
+    assert np.abs(root[:, 1:3]).max() > 0.1 and np.abs(root[:, 4:6]).max() > 0.1  # tilt and speed seen
+    with pytest.raises(ValueError, match="not the humanoid's"):
+        humanoid.root_features_of_obs(obs[:, 1:])
+
+
 def test_pd_humanoid_holds_its_weight():
     env = envs.make("Humanoid21Imitation-v0", num_envs=2)
     env.reset(seed=0)

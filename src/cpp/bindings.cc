@@ -421,6 +421,7 @@ simulations exactly.)doc")
   m.attr("POSE_POINTS") = gail_fast::kPosePoints;
   m.attr("HUMANOID_HISTORY") = gail_fast::kHumanoidHistory;
   m.attr("HUMANOID_TASK_STATE") = gail_fast::kHumanoidTaskState;
+  m.attr("HUMANOID_VELOCITY_CLIP") = gail_fast::kHumanoidVelocityClip;
   m.attr("HUMANOID_FEATURE_SITES") = std::vector<std::string>(std::begin(gail_fast::kHumanoidFeatureSites),
                                                               std::end(gail_fast::kHumanoidFeatureSites));
   m.def(

@@ -8,6 +8,7 @@ POSE_FEATURES: int
 POSE_POINTS: int
 HUMANOID_HISTORY: int
 HUMANOID_TASK_STATE: int
+HUMANOID_VELOCITY_CLIP: float
 HUMANOID_FEATURE_SITES: list[str]
 
 def mujoco_version() -> int: ...

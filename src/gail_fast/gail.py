@@ -15,8 +15,10 @@ Per iteration:
 What the discriminator sees (`mode`): "sa" the state-action pair (s, a); "s" the state;
 "ss" the transition (s, s'); "z" the pose features z_t, for environments whose
 observations end with them and demonstrations that carry them (motion capture); "zz" the
-features of a step (z_t, z_t+1), which show motion as well as pose. All but "sa" need
-no actions, so they imitate state-only demonstrations.
+features of a step (z_t, z_t+1), which show motion as well as pose; "zzr" those with the
+root's state at both ends (`humanoid.ROOT_NAMES`: pelvis height, tilt and velocities),
+which show how the whole body moves over the floor (demonstrations with qpos/qvel). All
+but "sa" need no actions, so they imitate state-only demonstrations.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ from gail_fast.nets import mlp
 from gail_fast.rollout import Batch, Collector
 from gail_fast.trpo import fit_value, policy_step
 
-MODES = ("sa", "s", "ss", "z", "zz")
+MODES = ("sa", "s", "ss", "z", "zz", "zzr")
+FEATURE_MODES = ("z", "zz", "zzr")  # on the humanoid's pose features
 REWARDS = ("gail", "logd", "logit", "amp")
 DISC_LOSSES = ("bce", "ls")
 
@@ -56,7 +59,7 @@ class GAILConfig(TrainingConfig):
     mode: str = param(
         "sa",
         "What the discriminator sees: sa (state, action), s (state), ss (state, next state), z (pose features), "
-        "zz (pose features of a step, z_t and z_t+1).",
+        "zz (pose features of a step, z_t and z_t+1), zzr (zz with the root's height, tilt and velocities at both).",
     )
     reward: str = param(
         "gail",
@@ -116,9 +119,9 @@ class GAILConfig(TrainingConfig):
         check_range(self, "task_speed", 0.0)
         check_range(self, "task_weight", 0.0, 1.0)
         check_range(self, "task_sigma", 0.0, above=True)
-        if self.task_speed > 0 and (self.env not in envs.POSE_FEATURE_ENVS or self.mode not in ("z", "zz")):
+        if self.task_speed > 0 and (self.env not in envs.POSE_FEATURE_ENVS or self.mode not in FEATURE_MODES):
             raise ValueError(
-                f"--task-speed needs the humanoid's pose features (mode z or zz), not {self.env} with mode {self.mode}"
+                f"--task-speed needs the humanoid's pose features (mode {', '.join(FEATURE_MODES)}), not {self.env} with mode {self.mode}"
             )
         if not self.disc_hidden or min(self.disc_hidden) < 1:
             raise ValueError(f"disc_hidden must be one or more positive layer sizes, got {self.disc_hidden}")
@@ -129,10 +132,18 @@ class GAILConfig(TrainingConfig):
 
 def expert_inputs(demos: Demonstrations, mode: str) -> np.ndarray:
     """`(n, nz)` discriminator inputs of every expert transition."""
-    if mode in ("z", "zz"):
+    if mode in FEATURE_MODES:
         if demos.features is None:
             raise ValueError(f"the demonstrations from {demos.source} have no pose features: use mode sa, s or ss")
         z, z_next, _ = demos.transitions("features")
+        if mode == "zzr":
+            if demos.qpos is None:
+                raise ValueError(f"mode zzr needs demonstrations with states (qpos/qvel); {demos.source}'s have none")
+            (q, q_next, _), (v, v_next, _) = demos.transitions("qpos"), demos.transitions("qvel")
+            # velocities as the policy observes them
+            v, v_next = (np.clip(x, -humanoid.VELOCITY_CLIP, humanoid.VELOCITY_CLIP) for x in (v, v_next))
+            root, root_next = humanoid.root_features(q, v), humanoid.root_features(q_next, v_next)
+            return np.concatenate([z, z_next, root, root_next], axis=1)
         return z if mode == "z" else np.concatenate([z, z_next], axis=1)
     s, s_next, a = demos.transitions()
     if mode == "sa":
@@ -150,13 +161,15 @@ def policy_inputs(batch: Batch, mode: str, action_low: np.ndarray, action_high: 
     """
     n = batch.nstep * batch.nenv
     s = batch.obs.reshape(n, -1)
-    if mode in ("z", "zz"):
+    if mode in FEATURE_MODES:
         z = s[:, -_core.POSE_FEATURES :]
-        return (
-            z
-            if mode == "z"
-            else np.concatenate([z, batch.next_obs().reshape(n, -1)[:, -_core.POSE_FEATURES :]], axis=1)
-        )
+        if mode == "z":
+            return z
+        s_next = batch.next_obs().reshape(n, -1)
+        pair = [z, s_next[:, -_core.POSE_FEATURES :]]
+        if mode == "zzr":
+            pair += [humanoid.root_features_of_obs(s), humanoid.root_features_of_obs(s_next)]
+        return np.concatenate(pair, axis=1)
     if mode == "sa":
         a = np.clip(batch.actions.reshape(n, -1), action_low, action_high)
         return np.concatenate([s, a], axis=1)
@@ -310,7 +323,7 @@ def train_gail(
     demos = demos.take(cfg.num_trajectories)
     collector = collector or make_collector(cfg)
     nobs, nact = collector.observation_space.shape[0], collector.action_space.shape[0]
-    features = cfg.mode in ("z", "zz")
+    features = cfg.mode in FEATURE_MODES
     if features and cfg.env not in envs.POSE_FEATURE_ENVS:
         raise ValueError(
             f"{cfg.env} has no pose features; mode {cfg.mode} needs one of {sorted(envs.POSE_FEATURE_ENVS)}"

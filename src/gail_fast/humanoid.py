@@ -21,6 +21,8 @@ HISTORY: int = _core.HUMANOID_HISTORY
 """k of the pose features' pelvis displacement term."""
 FEATURE_SITES: tuple[str, ...] = tuple(_core.HUMANOID_FEATURE_SITES)
 """The sites whose positions give the pose features, pelvis first."""
+VELOCITY_CLIP: float = _core.HUMANOID_VELOCITY_CLIP
+"""Observed velocities are clipped to +-this."""
 FEATURE_NAMES: tuple[str, ...] = tuple(f"{site}_{axis}" for site in FEATURE_SITES[1:] for axis in "xyz") + (
     "pelvis_step_x",
     "pelvis_step_y",
@@ -123,6 +125,46 @@ class Kinematics:
         if kind == mujoco.mjtGeom.mjGEOM_SPHERE:
             return d.geom_xpos[geom] - [0, 0, size[0]]
         raise ValueError(f"the foot geom {m.geom(geom).name!r} is not a box, capsule or sphere")
+
+
+ROOT_NAMES: tuple[str, ...] = (
+    "pelvis_height",
+    *(f"up_{axis}" for axis in "xyz"),
+    *(f"velocity_{axis}" for axis in "xyz"),
+    *(f"angular_velocity_{axis}" for axis in "xyz"),
+)
+"""The root's state as the discriminator's mode zzr sees it: the free joint's height (m),
+its up axis and linear velocity (m/s) in the heading frame, its angular velocity (rad/s)
+in its own frame (as MuJoCo's qvel has it). Heading-invariant, as z_t is."""
+
+
+def root_features(qpos: np.ndarray, qvel: np.ndarray) -> np.ndarray:
+    """`(n, len(ROOT_NAMES))` from `qpos` `(n, >= 7)` and `qvel` `(n, >= 6)` (free joint first)."""
+    w, x, y, z = (qpos[:, i] for i in range(3, 7))
+    # the rotation matrix's first column (the pelvis's x axis) gives the heading, its third the up axis
+    fx, fy = 1 - 2 * (y * y + z * z), 2 * (x * y + w * z)
+    norm = np.hypot(fx, fy)
+    facing = norm > 0  # a pelvis pitched straight up or down: +x, as the C++ features take it
+    safe = np.where(facing, norm, 1.0)
+    c, s = np.where(facing, fx / safe, 1.0), np.where(facing, fy / safe, 0.0)
+    up = np.stack([2 * (x * z + w * y), 2 * (y * z - w * x), 1 - 2 * (x * x + y * y)], axis=1)
+    vel = qvel[:, :3]
+
+    def to_heading(v: np.ndarray) -> np.ndarray:  # rotate the ground-plane part by minus the heading
+        return np.stack([c * v[:, 0] + s * v[:, 1], c * v[:, 1] - s * v[:, 0], v[:, 2]], axis=1)
+
+    return np.concatenate([qpos[:, 2:3], to_heading(up), to_heading(vel), qvel[:, 3:6]], axis=1)
+
+
+def root_features_of_obs(obs: np.ndarray) -> np.ndarray:
+    """`root_features` of the humanoid's observations `(n, nobs)`, which are qpos without
+    the ground-plane position, then qvel (one free joint: nv = nq - 1), then z_t
+    (humanoid_imitation.cc, `observe`); velocities as observed (clipped at 50)."""
+    nq, odd = divmod(obs.shape[1] - _core.POSE_FEATURES + 3, 2)
+    if odd or nq < 7:
+        raise ValueError(f"{obs.shape[1]}-dim observations are not the humanoid's (qpos[2:], qvel, z_t)")
+    qpos = np.concatenate([np.zeros((len(obs), 2)), obs[:, : nq - 2]], axis=1)
+    return root_features(qpos, obs[:, nq - 2 : nq - 2 + 6])
 
 
 def start_states(qpos: np.ndarray, episode_lengths: np.ndarray) -> np.ndarray:

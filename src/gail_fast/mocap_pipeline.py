@@ -23,7 +23,7 @@ from pathlib import Path
 from gail_fast import walking
 from gail_fast.agent import check_workers
 from gail_fast.config import check_range, param
-from gail_fast.gail import GAILConfig, train_gail
+from gail_fast.gail import FEATURE_MODES, GAILConfig, train_gail
 from gail_fast.loop import progress_bar
 from gail_fast.trpo import TRPOConfig
 
@@ -40,6 +40,11 @@ class MocapConfig:
     clips: tuple[str, ...] = param(("02_01", "02_02"), "Shipped CMU clips to imitate (each also mirrored).")
     quick: bool = param(False, "A short run (a minute or two: 100k steps) instead of the full one.")
     total_steps: int = param(20_000_000, "Environment steps of the full run.")
+    mode: str = param(
+        "zz",
+        "What the discriminator sees: zz (the pose features of a step), zzr (with the root's height, tilt and "
+        "velocities at both ends) or z (one frame's).",
+    )
     task_speed: float = param(
         0.0, "Not imitation: AMP's task term, a target forward speed (m/s), beside the imitation reward (0: off)."
     )
@@ -67,6 +72,8 @@ class MocapConfig:
             raise ValueError(f"seed must be >= 0, got {self.seed}")
         check_range(self, "total_steps", 1)
         check_range(self, "task_speed", 0.0)
+        if self.mode not in FEATURE_MODES:
+            raise ValueError(f"mode must be one of {FEATURE_MODES}, got {self.mode!r}")
         check_workers(self.workers, self.ray_address, NUM_ENVS)
 
 
@@ -76,7 +83,7 @@ def gail_config(cfg: MocapConfig, demos: Path) -> GAILConfig:
         env=ENV_ID,
         demos=str(demos),
         num_trajectories=2 * len(cfg.clips),
-        mode="zz",
+        mode=cfg.mode,
         reward="amp",
         disc_loss="ls",
         replay=10,

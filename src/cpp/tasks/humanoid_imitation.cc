@@ -15,7 +15,6 @@ namespace {
 
 constexpr double kFallHeight = 0.6;   // pelvis height (m) below which the episode ends
 constexpr double kResetNoise = 0.02;  // joint angle and velocity noise at reset
-constexpr double kVelocityClip = 50.0;
 static_assert(std::size(kHumanoidFeatureSites) == kPosePoints);
 // The only bodies allowed to touch the floor.
 constexpr const char* kFeet[2] = {"left_foot", "right_foot"};
@@ -112,7 +111,7 @@ class HumanoidImitation : public Task {
 
   void observe(const mjModel* m, const mjData* d, const double* state, double* obs) const override {
     obs = std::copy(d->qpos + 2, d->qpos + m->nq, obs);
-    for (int i = 0; i < m->nv; ++i) *obs++ = std::clamp(d->qvel[i], -kVelocityClip, kVelocityClip);
+    for (int i = 0; i < m->nv; ++i) *obs++ = std::clamp(d->qvel[i], -kHumanoidVelocityClip, kHumanoidVelocityClip);
     double points[3 * kPosePoints];
     for (int k = 0; k < kPosePoints; ++k) std::copy_n(d->site_xpos + 3 * site_[k], 3, points + 3 * k);
     // The pelvis frame's x axis, projected on the ground, is the heading.

@@ -15,6 +15,8 @@ constexpr int kHumanoidHistory = 10;
 // then a ring of the last kHumanoidHistory + 1 of them, (x, y, z) each; position number
 // c (0-based) sits in slot c % (kHumanoidHistory + 1).
 constexpr int kHumanoidTaskState = 1 + 3 * (kHumanoidHistory + 1);
+// Observed joint velocities are clipped to +-this, so that a violent state stays in range.
+constexpr double kHumanoidVelocityClip = 50.0;
 // The model's sites that give the pose features' points, in the order of mocap/pose_features.h.
 inline constexpr const char* kHumanoidFeatureSites[] = {"pelvis",    "left_foot",  "right_foot",
                                                         "left_hand", "right_hand", "head"};
