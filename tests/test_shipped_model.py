@@ -16,14 +16,17 @@ def test_the_shipped_model_loads_like_a_run_and_is_small():
 
 
 def test_the_shipped_model_walks_from_standing():
-    """Four deterministic episodes from the standing reset (the evaluation's first four
-    seeds), 4 s each: none falls, and each walks forward at a walking speed and cadence.
-    (Over 15 s it falls in 10 of 16 episodes: README, Results.)"""
+    """The evaluation's eight deterministic episodes from the standing reset, 10 s each:
+    at most one falls (its 15-s evaluation: 1 of 8, README "Results"), and every one that
+    stays up walks forward at a walking speed and steps."""
     policy, env_id, _ = load_policy(MODEL)
-    run = walking.rollout(policy, env_id, episodes=4, steps=267, seed=20_000)
+    run = walking.rollout(policy, env_id, episodes=8, steps=667, seed=20_000)
     kin = humanoid.Kinematics(envs.FAST_ENVS[env_id].xml_path)
+    assert sum(run.fell) <= 1, run.fell
     for qpos, fell in zip(run.qpos, run.fell):
+        if fell:
+            continue
         m = walking.episode_metrics(kin, [qpos], [fell], run.dt)
-        assert m.fall_fraction == 0 and m.upright_s > 3.9, m
-        assert 0.8 < m.speed_mps < 2.0, m  # the trained clips walk at 1.44 m/s
-        assert m.step_rate_hz > 0.5, m  # steps, not a glide (standing still: 0); the first ones are slow
+        assert m.upright_s > 9.9, m
+        assert 0.7 < m.speed_mps < 2.0, m  # the trained clips walk at 1.44 m/s
+        assert m.step_rate_hz > 0.5, m  # steps, not a glide (standing still: 0)
