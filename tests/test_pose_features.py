@@ -173,6 +173,9 @@ def test_root_features_of_the_observation_and_of_the_state():
     vel[:, 0], vel[:, 1] = c * qvel[:, 0] - s * qvel[:, 1], s * qvel[:, 0] + c * qvel[:, 1]
     np.testing.assert_allclose(humanoid.root_features(turned, vel), root, atol=1e-9)
     assert np.abs(root[:, 1:3]).max() > 0.1 and np.abs(root[:, 4:6]).max() > 0.1  # tilt and speed seen
+    fast = qvel.copy()
+    fast[:, 3] = 3 * humanoid.VELOCITY_CLIP  # spinning faster than the observation shows
+    np.testing.assert_array_equal(humanoid.root_features(qpos, fast)[:, 7], humanoid.VELOCITY_CLIP)
     with pytest.raises(ValueError, match="not the humanoid's"):
         humanoid.root_features_of_obs(obs[:, 1:])
 

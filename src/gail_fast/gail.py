@@ -140,8 +140,6 @@ def expert_inputs(demos: Demonstrations, mode: str) -> np.ndarray:
             if demos.qpos is None:
                 raise ValueError(f"mode zzr needs demonstrations with states (qpos/qvel); {demos.source}'s have none")
             (q, q_next, _), (v, v_next, _) = demos.transitions("qpos"), demos.transitions("qvel")
-            # velocities as the policy observes them
-            v, v_next = (np.clip(x, -humanoid.VELOCITY_CLIP, humanoid.VELOCITY_CLIP) for x in (v, v_next))
             root, root_next = humanoid.root_features(q, v), humanoid.root_features(q_next, v_next)
             return np.concatenate([z, z_next, root, root_next], axis=1)
         return z if mode == "z" else np.concatenate([z, z_next], axis=1)

@@ -138,28 +138,35 @@ its up axis and linear velocity (m/s) in the heading frame, its angular velocity
 in its own frame (as MuJoCo's qvel has it). Heading-invariant, as z_t is."""
 
 
-def root_features(qpos: np.ndarray, qvel: np.ndarray) -> np.ndarray:
-    """`(n, len(ROOT_NAMES))` from `qpos` `(n, >= 7)` and `qvel` `(n, >= 6)` (free joint first)."""
+def heading_direction(qpos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ground-plane direction (x, y), not normalised, of the pelvis frame's x axis per
+    frame of `qpos` `(n, >= 7)`: the rotation matrix's first column."""
     w, x, y, z = (qpos[:, i] for i in range(3, 7))
-    # the rotation matrix's first column (the pelvis's x axis) gives the heading, its third the up axis
-    fx, fy = 1 - 2 * (y * y + z * z), 2 * (x * y + w * z)
+    return 1 - 2 * (y * y + z * z), 2 * (x * y + w * z)
+
+
+def root_features(qpos: np.ndarray, qvel: np.ndarray) -> np.ndarray:
+    """`(n, len(ROOT_NAMES))` from `qpos` `(n, >= 7)` and `qvel` `(n, >= 6)` (free joint
+    first), velocities clipped to `VELOCITY_CLIP` as the observation has them."""
+    w, x, y, z = (qpos[:, i] for i in range(3, 7))
+    fx, fy = heading_direction(qpos)
     norm = np.hypot(fx, fy)
     facing = norm > 0  # a pelvis pitched straight up or down: +x, as the C++ features take it
     safe = np.where(facing, norm, 1.0)
     c, s = np.where(facing, fx / safe, 1.0), np.where(facing, fy / safe, 0.0)
-    up = np.stack([2 * (x * z + w * y), 2 * (y * z - w * x), 1 - 2 * (x * x + y * y)], axis=1)
-    vel = qvel[:, :3]
+    up = np.stack([2 * (x * z + w * y), 2 * (y * z - w * x), 1 - 2 * (x * x + y * y)], axis=1)  # third column
+    qvel = np.clip(qvel[:, :6], -VELOCITY_CLIP, VELOCITY_CLIP)
 
     def to_heading(v: np.ndarray) -> np.ndarray:  # rotate the ground-plane part by minus the heading
         return np.stack([c * v[:, 0] + s * v[:, 1], c * v[:, 1] - s * v[:, 0], v[:, 2]], axis=1)
 
-    return np.concatenate([qpos[:, 2:3], to_heading(up), to_heading(vel), qvel[:, 3:6]], axis=1)
+    return np.concatenate([qpos[:, 2:3], to_heading(up), to_heading(qvel[:, :3]), qvel[:, 3:6]], axis=1)
 
 
 def root_features_of_obs(obs: np.ndarray) -> np.ndarray:
     """`root_features` of the humanoid's observations `(n, nobs)`, which are qpos without
     the ground-plane position, then qvel (one free joint: nv = nq - 1), then z_t
-    (humanoid_imitation.cc, `observe`); velocities as observed (clipped at 50)."""
+    (humanoid_imitation.cc, `observe`)."""
     nq, odd = divmod(obs.shape[1] - _core.POSE_FEATURES + 3, 2)
     if odd or nq < 7:
         raise ValueError(f"{obs.shape[1]}-dim observations are not the humanoid's (qpos[2:], qvel, z_t)")

@@ -43,8 +43,8 @@ class WalkingMetrics:
 
 def heading(qpos: np.ndarray) -> np.ndarray:
     """Yaw (rad) of the pelvis frame's x axis on the ground, per frame of `qpos` `(n, nq)`."""
-    w, x, y, z = qpos[:, 3], qpos[:, 4], qpos[:, 5], qpos[:, 6]
-    return np.arctan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z))
+    fx, fy = humanoid.heading_direction(qpos)
+    return np.arctan2(fy, fx)
 
 
 def episode_metrics(
