@@ -18,8 +18,7 @@ import tempfile
 from pathlib import Path
 
 from gail_fast import walking
-from gail_fast.demos import Demonstrations
-from gail_fast.mocap_pipeline import REFERENCE_RUN, REFERENCE_WALK, MocapConfig, retarget
+from gail_fast.mocap_pipeline import comparison_clips
 from gail_fast.runs import CHECKPOINT, export_model, load_checkpoint, load_policy
 
 
@@ -50,13 +49,7 @@ def main() -> None:
         export_model(run, args.dest)
 
     policy, env_id, state = load_policy(args.dest, check_env=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        clips = [
-            Demonstrations.load(retarget(names, Path(tmp) / f"{i}.npz", mirror), env_id=env_id)
-            for i, (names, mirror) in enumerate(
-                [([REFERENCE_WALK], False), ([REFERENCE_RUN], False), (list(MocapConfig().clips), True)]
-            )
-        ]
+    clips = comparison_clips()
     result = walking.assess(policy, env_id, *clips)
     (args.dest / "metrics.json").write_text(json.dumps(result, indent=1) + "\n")
     table = walking.format_assessment(result)

@@ -11,14 +11,12 @@ of the one chosen.
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 
 import torch
 
 from gail_fast import walking
-from gail_fast.demos import Demonstrations
-from gail_fast.mocap_pipeline import ENV_ID, REFERENCE_RUN, REFERENCE_WALK, MocapConfig, retarget
+from gail_fast.mocap_pipeline import ENV_ID, comparison_clips
 from gail_fast.runs import load_policy
 
 
@@ -29,13 +27,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=30_000, help="the first episode's seed")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    with tempfile.TemporaryDirectory() as tmp:
-        clips = [
-            Demonstrations.load(retarget(names, Path(tmp) / f"{i}.npz", mirror), env_id=ENV_ID)
-            for i, (names, mirror) in enumerate(
-                [([REFERENCE_WALK], False), ([REFERENCE_RUN], False), (list(MocapConfig().clips), True)]
-            )
-        ]
+    clips = comparison_clips()
     for path in args.checkpoints:
         policy, env_id, state = load_policy(path, ENV_ID)
         r = walking.assess(policy, env_id, *clips, episodes=args.episodes, seed=args.seed)

@@ -114,6 +114,22 @@ def retarget(names: list[str], path: Path, mirror: bool) -> Path:
     return path
 
 
+def comparison_clips(clips: tuple[str, ...] = MocapConfig().clips) -> tuple:
+    """`walking.assess`'s clips, retargeted afresh: the reference walk, the run and the
+    trained `clips` with their mirror images, as Demonstrations."""
+    import tempfile
+
+    from gail_fast.demos import Demonstrations
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return tuple(
+            Demonstrations.load(retarget(names, Path(tmp) / f"{i}.npz", mirror), env_id=ENV_ID)
+            for i, (names, mirror) in enumerate(
+                [([REFERENCE_WALK], False), ([REFERENCE_RUN], False), (list(clips), True)]
+            )
+        )
+
+
 def run_mocap(cfg: MocapConfig) -> Path:
     """Runs the whole path in `cfg.out`/quick or `cfg.out`/full; returns that folder."""
     from gail_fast.view import RUN_PAGE
