@@ -1,7 +1,7 @@
 """Whole-loop env-steps/s of GAIL against the simulator alone on the same episodes.
 
     python benchmarks/loop_speed.py [--setting humanoid --setting hopper] [--rounds 5]
-        [--iterations 20] [--num-threads N] [--hidden 64 64]
+        [--iterations 20] [--num-threads N] [--step-threads N] [--hidden 64 64]
 
 A round trains the setting's GAIL (`loop_settings.py`) from scratch for `--iterations`
 iterations, timed from the first rollout to the end of the last iteration (setup and
@@ -99,11 +99,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--iterations", type=int, default=20)
     parser.add_argument("--num-threads", type=int, default=None, help="simulator threads (default: the loop's)")
+    parser.add_argument("--step-threads", type=int, default=None, help="PyTorch threads of the policy's step")
     parser.add_argument("--hidden", type=int, nargs="+", default=(), help="network sizes (default: the env's)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for setting in args.setting or SETTINGS:
             cfg = config(setting, make_demos(setting, Path(tmp)), args.iterations, args.num_threads, tuple(args.hidden))
+            cfg.step_threads = args.step_threads
             loop, sim, ratio = [], [], []
             for k in range(args.rounds):
                 rate, recorded = loop_round(cfg, Path(tmp) / f"{setting}{k}")
@@ -114,6 +116,7 @@ def main() -> None:
             threads = cfg.num_threads or min(os.cpu_count() or 1, cfg.num_envs)
             print(
                 f"{setting} ({cfg.env}, {cfg.num_envs} envs x {cfg.nstep}, {threads} simulator threads, {cfg.hidden} nets, "
+                f"policy step on {cfg.step_threads or os.cpu_count()} threads, "
                 f"{args.iterations} iterations, {args.rounds} rounds): loop {statistics.median(loop):.0f} env-steps/s, "
                 f"simulator alone {statistics.median(sim):.0f}, ratio {statistics.median(ratio):.2f} "
                 f"({min(ratio):.2f}-{max(ratio):.2f})",

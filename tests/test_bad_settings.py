@@ -40,6 +40,7 @@ def fails(capsys, argv):
         (["--fvp-subsample", "0"], "fvp_subsample must be a finite number > 0.0 and <= 1.0, got 0.0"),
         (["--vf-minibatches", "0"], "vf_minibatches must be a finite number >= 1, got 0"),
         (["--checkpoint-every", "0"], "checkpoint_every must be >= 1, got 0"),
+        (["--step-threads", "0"], "step_threads must be >= 1, got 0"),
         (["--workers", "3"], "workers must be between 0 and num_envs (2), got 3"),
         (["--workers", "-1"], "workers must be between 0 and num_envs (2), got -1"),
         (["--ray-address", "10.0.0.1:6379"], "--ray-address 10.0.0.1:6379 needs --workers"),

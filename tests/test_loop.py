@@ -65,6 +65,23 @@ def test_a_seeded_gail_run_reproduces_itself(tmp_path, hopper_demos, mode):
         torch.testing.assert_close(da[k], db[k], rtol=0, atol=0)
 
 
+def test_the_policy_step_alone_runs_on_step_threads(tmp_path, monkeypatch):
+    """The policy's step, which nothing runs beside, on `step_threads`; the value fit,
+    beside the next rollout, on `torch_threads`; and torch as it was after the run."""
+    from gail_fast import expert, trpo
+
+    seen = {"step": set(), "value": set()}
+
+    def recorded(name, fn):
+        return lambda *a, **k: seen[name].add(torch.get_num_threads()) or fn(*a, **k)
+
+    monkeypatch.setattr(expert, "policy_step", recorded("step", trpo.policy_step))
+    monkeypatch.setattr(expert, "fit_value", recorded("value", trpo.fit_value))
+    train_expert(dataclasses.replace(SMALL, step_threads=3, torch_threads=1, total_steps=128 * 3), tmp_path / "run")
+    assert seen == {"step": {3}, "value": {1}}
+    assert torch.get_num_threads() == 1
+
+
 def test_checkpoints_every_n_iterations_and_at_the_end(tmp_path, monkeypatch):
     saved = []
     real = runs.Run.save

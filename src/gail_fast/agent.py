@@ -32,6 +32,11 @@ class TrainingConfig:
     )
     init_log_std: float = param(-0.5, "Initial log standard deviation of the Gaussian policy.")
     torch_threads: int = param(1, "PyTorch threads; more contend with the simulator's on few cores.", resumable=True)
+    step_threads: int | None = param(
+        None,
+        "PyTorch threads for the policy's TRPO step, which nothing runs beside (default: one per CPU).",
+        resumable=True,
+    )
     checkpoint_every: int = param(
         10, "Iterations between checkpoints (and one at the end); progress.csv is written with them.", resumable=True
     )
@@ -51,8 +56,9 @@ class TrainingConfig:
         for name in ("total_steps", "num_envs", "nstep", "torch_threads", "checkpoint_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if self.num_threads is not None and self.num_threads < 1:
-            raise ValueError(f"num_threads must be >= 1, got {self.num_threads}")
+        for name in ("num_threads", "step_threads"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.seed < 0:
             raise ValueError(f"seed must be >= 0, got {self.seed}")
         check_workers(self.workers, self.ray_address, self.num_envs)

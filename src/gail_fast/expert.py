@@ -52,9 +52,10 @@ def train_expert(
         for batch in loop.batches():
             # TRPO on the environment's rewards: the policy's step, then the value
             # function's fit while the next rollout, which needs only the policy, runs
-            stats, value_targets = policy_step(
-                agent.policy, agent.value_fn, batch, batch.rewards, cfg.trpo, agent.generator
-            )
+            with loop.alone():
+                stats, value_targets = policy_step(
+                    agent.policy, agent.value_fn, batch, batch.rewards, cfg.trpo, agent.generator
+                )
             loop.collect_next()
             stats |= fit_value(agent.value_fn, agent.vf_optimizer, value_targets, cfg.trpo, agent.generator)
             loop.log(batch, {f"losses/{k}": v for k, v in stats.items()}, kl=f"{stats['kl']:.4f}")

@@ -381,7 +381,10 @@ def train_gail(
                 rewards = (1 - cfg.task_weight) * style + cfg.task_weight * task
             # 3. TRPO step on those rewards: the policy's step; the next rollout, which
             # needs only the policy, runs beside the rest (value function, discriminator)
-            stats, value_targets = policy_step(agent.policy, agent.value_fn, batch, rewards, cfg.trpo, agent.generator)
+            with loop.alone():
+                stats, value_targets = policy_step(
+                    agent.policy, agent.value_fn, batch, rewards, cfg.trpo, agent.generator
+                )
             loop.collect_next()
             stats |= fit_value(agent.value_fn, agent.vf_optimizer, value_targets, cfg.trpo, agent.generator)
             # 4. M discriminator steps, expert minibatches the size of the policy's

@@ -7,7 +7,8 @@ checkpoints, learning curves and the progress bar:
         if resume:
             state = loop.resume()       # the agent restored; the rest of `state` is the trainer's
         for batch in loop.batches():    # rollouts of the current policy
-            ...                         # the algorithm's update: the policy's step, then
+            with loop.alone():          # the policy's step, on every core
+                ...
             loop.collect_next()         # (optional) the next rollout starts beside
             ...                         # the rest of the update
             loop.log(batch, scalars)    # progress row, TensorBoard, checkpoint, progress bar
@@ -28,6 +29,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -185,6 +187,18 @@ class TrainingLoop:
         start = time.perf_counter()
         batch = self.collector.collect(self.agent.policy, self.cfg.nstep)
         return batch, time.perf_counter() - start
+
+    @contextmanager
+    def alone(self) -> Iterator[None]:
+        """For the part of an iteration that nothing runs beside (the policy's step: the
+        next rollout needs the new policy): PyTorch on `cfg.step_threads` threads, then
+        back to `cfg.torch_threads`, which the rollout and the rest of the update share
+        the cores with."""
+        torch.set_num_threads(self.cfg.step_threads or os.cpu_count() or 1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(self.cfg.torch_threads)
 
     def collect_next(self) -> None:
         """Starts the next iteration's rollout, with the policy as it is now, so that the
