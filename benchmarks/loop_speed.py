@@ -116,7 +116,7 @@ def main() -> None:
             threads = cfg.num_threads or min(os.cpu_count() or 1, cfg.num_envs)
             print(
                 f"{setting} ({cfg.env}, {cfg.num_envs} envs x {cfg.nstep}, {threads} simulator threads, {cfg.hidden} nets, "
-                f"policy step on {cfg.step_threads or os.cpu_count()} threads, "
+                f"policy step on {cfg.policy_step_threads} threads, "
                 f"{args.iterations} iterations, {args.rounds} rounds): loop {statistics.median(loop):.0f} env-steps/s, "
                 f"simulator alone {statistics.median(sim):.0f}, ratio {statistics.median(ratio):.2f} "
                 f"({min(ratio):.2f}-{max(ratio):.2f})",

@@ -95,8 +95,17 @@ def test_reward(benchmark, loop):
 
 
 def test_policy_step(benchmark, loop):
+    """On the loop's `policy_step_threads`: nothing runs beside it."""
     a = loop.agent
-    timed(benchmark, loop, lambda: policy_step(a.policy, a.value_fn, loop.batch, loop.rewards, loop.cfg.trpo))
+
+    def step():
+        torch.set_num_threads(loop.cfg.policy_step_threads)
+        try:
+            policy_step(a.policy, a.value_fn, loop.batch, loop.rewards, loop.cfg.trpo)
+        finally:
+            torch.set_num_threads(loop.cfg.torch_threads)
+
+    timed(benchmark, loop, step)
 
 
 def test_fit_value(benchmark, loop):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +69,11 @@ class TrainingConfig:
             self.hidden = default_hidden(self.env)
         if min(self.hidden) < 1:
             raise ValueError(f"hidden must be one or more positive layer sizes, got {self.hidden}")
+
+    @property
+    def policy_step_threads(self) -> int:
+        """PyTorch threads of the policy's TRPO step: `step_threads`, by default one per CPU."""
+        return self.step_threads or os.cpu_count() or 1
 
 
 def check_workers(workers: int, ray_address: str, num_envs: int) -> None:

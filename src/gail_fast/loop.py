@@ -194,7 +194,7 @@ class TrainingLoop:
         next rollout needs the new policy): PyTorch on `cfg.step_threads` threads, then
         back to `cfg.torch_threads`, which the rollout and the rest of the update share
         the cores with."""
-        torch.set_num_threads(self.cfg.step_threads or os.cpu_count() or 1)
+        torch.set_num_threads(self.cfg.policy_step_threads)
         try:
             yield
         finally:
