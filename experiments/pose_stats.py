@@ -5,9 +5,11 @@
 Rolls the deterministic policy out in 8 simulations for --steps steps and prints, for the
 policy's pose features z_t and the dataset's: forward speed in body heights per second
 (the displacement term, heading frame), the height of each foot and the head above the
-pelvis, and how far each feature's mean lies from the recordings' in their standard
-deviations. An honest look at what GAIL learnt, beside the episode lengths that
-`python -m gail_fast.evaluate` gives.
+pelvis, and per feature: how far its mean lies from the recordings' in their standard
+deviations, its spread as a fraction of theirs (a foot's forward range shows the stride)
+and its mean change per step as a multiple of theirs (jitter). An honest look at what
+GAIL learnt, beside the episode lengths and walking metrics of `python -m
+gail_fast.evaluate`.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ def main() -> None:
     env = envs.make(env_id, num_envs=8)
     batch = RolloutCollector(env, seed=30_000).collect(policy, args.steps, deterministic=True)
     z_policy = batch.obs[..., -_core.POSE_FEATURES :].reshape(-1, _core.POSE_FEATURES)
-    z_expert = Demonstrations.load(args.dataset, env_id).features
+    demos = Demonstrations.load(args.dataset, env_id)
+    z_expert = demos.features
     lengths = batch.episode_lengths
     print(
         f"{len(lengths)} episodes ended in {args.steps} steps x 8 simulations"
@@ -53,8 +56,20 @@ def main() -> None:
     )
     summarise("recording", z_expert, env.dt)
     summarise("policy", z_policy, env.dt)
-    gap = np.abs(z_policy.mean(0) - z_expert.mean(0)) / (z_expert.std(0) + 1e-8)
-    print("|mean gap| / recording std per feature:", np.array2string(gap, precision=2, max_line_width=200))
+    z_steps = batch.obs[1:, :, -_core.POSE_FEATURES :] - batch.obs[:-1, :, -_core.POSE_FEATURES :]
+    within = ~(batch.terminated | batch.truncated)[:-1]  # pairs of steps inside one episode
+    policy_change = np.abs(z_steps[within]).mean(0)
+    starts = np.cumsum(np.r_[0, demos.episode_lengths[:-1] + 1])
+    pairs = np.ones(len(z_expert) - 1, dtype=bool)
+    pairs[(starts - 1)[1:]] = False  # not across episodes
+    expert_change = np.abs(np.diff(z_expert, axis=0)[pairs]).mean(0)
+    sd = z_expert.std(0) + 1e-8
+    print(f"{'feature':14s} {'mean gap / sd':>14s} {'spread ratio':>13s} {'change ratio':>13s}")
+    for i, name in enumerate(humanoid.FEATURE_NAMES):
+        print(
+            f"{name:14s} {(z_policy[:, i].mean() - z_expert[:, i].mean()) / sd[i]:+14.2f} "
+            f"{z_policy[:, i].std() / sd[i]:13.2f} {policy_change[i] / (expert_change[i] + 1e-12):13.2f}"
+        )
 
 
 if __name__ == "__main__":
