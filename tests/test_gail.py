@@ -10,6 +10,7 @@ import torch
 from gail_fast import envs, gail, humanoid, train
 from gail_fast.demos import Demonstrations, record
 from gail_fast.evaluate import evaluate_policy
+from gail_fast.nets import GaussianPolicy
 from gail_fast.rollout import RolloutCollector
 from gail_fast.runs import load_checkpoint, load_policy
 
@@ -387,8 +388,10 @@ def test_bad_mode_and_reward(tmp_path, capsys):
         ["--mode", "zz", "--reward", "amp", "--disc-loss", "ls", "--replay", "2", "--task-speed", "1.4"],
         # the pose features of a step with the root's state at both ends
         ["--mode", "zzr", "--reward", "amp", "--disc-loss", "ls", "--replay", "2"],
+        # a frame's features and their change over the step
+        ["--mode", "zv", "--reward", "amp", "--disc-loss", "ls", "--replay", "2"],
     ],
-    ids=["z", "zz-amp-task", "zzr-amp"],
+    ids=["z", "zz-amp-task", "zzr-amp", "zv-amp"],
 )
 def test_gail_from_motion_capture_features(mocap_dir, tmp_path, flags):
     """The humanoid end to end: walk clips in, a checkpoint out."""
@@ -430,6 +433,29 @@ def test_gail_from_motion_capture_features(mocap_dir, tmp_path, flags):
     if "--task-speed" in flags:
         progress = np.genfromtxt(tmp_path / "run" / "progress.csv", delimiter=",", names=True)
         assert ((progress["chartstask_reward"] > 0) & (progress["chartstask_reward"] <= 1)).all()
+
+
+def test_mode_zv_is_a_frame_and_its_change(mocap_dir):
+    """Expert and policy inputs of mode zv: z_t, then z_t+1 - z_t; standardised, the
+    change of a recorded step has unit spread however small it is beside the pose."""
+    from gail_fast.mocap.convert import convert
+
+    cmu = mocap_dir / "cmu"
+    walk = convert(cmu / "02.asf", [cmu / "02_01.amc"], "Humanoid21Imitation-v0")[0]
+    z, z_next, _ = walk.transitions("features")
+    inputs = gail.expert_inputs(walk, "zv")
+    np.testing.assert_allclose(inputs, np.concatenate([z, z_next - z], axis=1))
+    assert np.abs(z_next - z).mean() < 0.1 * np.abs(z).mean()  # small beside the pose
+    standardized = gail.Discriminator(inputs).standardize(torch.as_tensor(inputs, dtype=torch.float32))
+    np.testing.assert_allclose(standardized.std(0, correction=0).numpy(), 1.0, rtol=1e-4)
+
+    env = envs.make("Humanoid21Imitation-v0", num_envs=2)
+    batch = RolloutCollector(env, seed=0).collect(GaussianPolicy(env.single_observation_space.shape[0], 21), 8)
+    low, high = env.single_action_space.low, env.single_action_space.high
+    pair, step = gail.policy_inputs(batch, "zz", low, high), gail.policy_inputs(batch, "zv", low, high)
+    np.testing.assert_array_equal(step[:, :18], pair[:, :18])
+    np.testing.assert_allclose(step[:, 18:], pair[:, 18:] - pair[:, :18])
+    env.close()
 
 
 def test_mode_zzr_needs_recorded_states(mocap_dir):

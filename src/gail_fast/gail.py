@@ -15,7 +15,10 @@ Per iteration:
 What the discriminator sees (`mode`): "sa" the state-action pair (s, a); "s" the state;
 "ss" the transition (s, s'); "z" the pose features z_t, for environments whose
 observations end with them and demonstrations that carry them (motion capture); "zz" the
-features of a step (z_t, z_t+1), which show motion as well as pose; "zzr" those with the
+features of a step (z_t, z_t+1), which show motion as well as pose; "zv" the same step
+as z_t and its change z_t+1 - z_t, which the input standardisation then scales by the
+recordings' own change per step, so that a difference in motion (a short stride, a foot
+that jitters) weighs as much as one in pose under the gradient penalty; "zzr" those with the
 root's state at both ends (`humanoid.ROOT_NAMES`: pelvis height, tilt and velocities),
 which show how the whole body moves over the floor (demonstrations with qpos/qvel). All
 but "sa" need no actions, so they imitate state-only demonstrations.
@@ -43,8 +46,8 @@ from gail_fast.nets import mlp
 from gail_fast.rollout import Batch, Collector
 from gail_fast.trpo import fit_value, policy_step
 
-MODES = ("sa", "s", "ss", "z", "zz", "zzr")
-FEATURE_MODES = ("z", "zz", "zzr")  # on the humanoid's pose features
+MODES = ("sa", "s", "ss", "z", "zz", "zv", "zzr")
+FEATURE_MODES = ("z", "zz", "zv", "zzr")  # on the humanoid's pose features
 REWARDS = ("gail", "logd", "logit", "amp")
 DISC_LOSSES = ("bce", "ls")
 
@@ -59,7 +62,8 @@ class GAILConfig(TrainingConfig):
     mode: str = param(
         "sa",
         "What the discriminator sees: sa (state, action), s (state), ss (state, next state), z (pose features), "
-        "zz (pose features of a step, z_t and z_t+1), zzr (zz with the root's height, tilt and velocities at both).",
+        "zz (pose features of a step, z_t and z_t+1), zv (z_t and its change z_t+1 - z_t), "
+        "zzr (zz with the root's height, tilt and velocities at both).",
     )
     reward: str = param(
         "gail",
@@ -142,6 +146,8 @@ def expert_inputs(demos: Demonstrations, mode: str) -> np.ndarray:
             (q, q_next, _), (v, v_next, _) = demos.transitions("qpos"), demos.transitions("qvel")
             root, root_next = humanoid.root_features(q, v), humanoid.root_features(q_next, v_next)
             return np.concatenate([z, z_next, root, root_next], axis=1)
+        if mode == "zv":
+            return np.concatenate([z, z_next - z], axis=1)
         return z if mode == "z" else np.concatenate([z, z_next], axis=1)
     s, s_next, a = demos.transitions()
     if mode == "sa":
@@ -164,7 +170,10 @@ def policy_inputs(batch: Batch, mode: str, action_low: np.ndarray, action_high: 
         if mode == "z":
             return z
         s_next = batch.next_obs().reshape(n, -1)
-        pair = [z, s_next[:, -_core.POSE_FEATURES :]]
+        z_next = s_next[:, -_core.POSE_FEATURES :]
+        if mode == "zv":
+            return np.concatenate([z, z_next - z], axis=1)
+        pair = [z, z_next]
         if mode == "zzr":
             pair += [humanoid.root_features_of_obs(s), humanoid.root_features_of_obs(s_next)]
         return np.concatenate(pair, axis=1)
