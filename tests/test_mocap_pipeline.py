@@ -63,6 +63,7 @@ def test_model_folder_loads_like_its_run(quick_run, tmp_path):
         (["--clips", "99_99"], "no shipped CMU clip '99_99'"),
         (["--clips", "02_01", "07_05"], "are of different subjects"),
         (["--mode", "sa"], "mode must be one of ('z', 'zz', 'zv', 'zzr')"),
+        (["--step-threads", "0"], "step_threads must be >= 1, got 0"),
     ],
 )
 def test_bad_settings(tmp_path, capsys, flags, message):

@@ -58,6 +58,9 @@ class MocapConfig:
     ray_address: str = param(
         "", "With --workers: the Ray cluster's address (default: a local Ray started for the run)."
     )
+    step_threads: int | None = param(
+        None, "PyTorch threads of the policy's step (default: one per CPU; 1 when another run shares the cores)."
+    )
 
     def __post_init__(self) -> None:
         from gail_fast.data import cmu_clip
@@ -75,6 +78,8 @@ class MocapConfig:
         if self.mode not in FEATURE_MODES:
             raise ValueError(f"mode must be one of {FEATURE_MODES}, got {self.mode!r}")
         check_workers(self.workers, self.ray_address, NUM_ENVS)
+        if self.step_threads is not None and self.step_threads < 1:
+            raise ValueError(f"step_threads must be >= 1, got {self.step_threads}")
 
 
 def gail_config(cfg: MocapConfig, demos: Path) -> GAILConfig:
@@ -98,6 +103,7 @@ def gail_config(cfg: MocapConfig, demos: Path) -> GAILConfig:
         seed=cfg.seed,
         workers=cfg.workers,
         ray_address=cfg.ray_address,
+        step_threads=cfg.step_threads,
         trpo=TRPOConfig(gamma=0.99, gae_lambda=0.95, fvp_subsample=0.2),
     )
 
