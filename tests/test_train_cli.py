@@ -82,7 +82,7 @@ def test_resume_rejects_flags_that_cannot_change(expert_run, tmp_path, capsys, f
     for part in message.split("; "):
         assert part in err
     assert (
-        "only --checkpoint-every, --num-threads, --plot-every, --ray-address, --torch-threads, --total-steps, --workers may change"
+        "only --checkpoint-every, --num-threads, --plot-every, --ray-address, --step-threads, --torch-threads, --total-steps, --workers may change"
         in err
     )
     assert load_checkpoint(run)["global_step"] == 512  # nothing ran
