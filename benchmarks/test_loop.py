@@ -18,7 +18,7 @@ from loop_settings import SETTINGS, config, make_demos
 from gail_fast import gail
 from gail_fast.agent import Agent
 from gail_fast.demos import Demonstrations
-from gail_fast.loop import make_collector
+from gail_fast.loop import make_collector, policy_step_threads
 from gail_fast.runs import Run, checkpoint
 from gail_fast.trpo import fit_value, policy_step
 
@@ -99,11 +99,8 @@ def test_policy_step(benchmark, loop):
     a = loop.agent
 
     def step():
-        torch.set_num_threads(loop.cfg.policy_step_threads)
-        try:
+        with policy_step_threads(loop.cfg):
             policy_step(a.policy, a.value_fn, loop.batch, loop.rewards, loop.cfg.trpo)
-        finally:
-            torch.set_num_threads(loop.cfg.torch_threads)
 
     timed(benchmark, loop, step)
 

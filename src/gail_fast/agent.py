@@ -58,8 +58,7 @@ class TrainingConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         for name in ("num_threads", "step_threads"):
-            if getattr(self, name) is not None and getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+            check_threads(name, getattr(self, name))
         if self.seed < 0:
             raise ValueError(f"seed must be >= 0, got {self.seed}")
         check_workers(self.workers, self.ray_address, self.num_envs)
@@ -74,6 +73,12 @@ class TrainingConfig:
     def policy_step_threads(self) -> int:
         """PyTorch threads of the policy's TRPO step: `step_threads`, by default one per CPU."""
         return self.step_threads or os.cpu_count() or 1
+
+
+def check_threads(name: str, threads: int | None) -> None:
+    """Raises `ValueError` unless `threads` is a thread count >= 1 or None (the default)."""
+    if threads is not None and threads < 1:
+        raise ValueError(f"{name} must be >= 1, got {threads}")
 
 
 def check_workers(workers: int, ray_address: str, num_envs: int) -> None:

@@ -29,7 +29,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,17 @@ from gail_fast.runs import Run, checkpoint, load_checkpoint
 def progress_bar(total: int, desc: str) -> tqdm:
     """A progress bar in environment steps, quiet when `CI` is set."""
     return tqdm(total=total, desc=desc, unit="step", disable=bool(os.environ.get("CI")), dynamic_ncols=True)
+
+
+@contextmanager
+def policy_step_threads(cfg: TrainingConfig) -> Iterator[None]:
+    """PyTorch on `cfg.policy_step_threads` threads, then back to `cfg.torch_threads`,
+    which the rollout and the rest of the update share the cores with."""
+    torch.set_num_threads(cfg.policy_step_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(cfg.torch_threads)
 
 
 def make_collector(cfg: TrainingConfig) -> Collector:
@@ -188,17 +199,10 @@ class TrainingLoop:
         batch = self.collector.collect(self.agent.policy, self.cfg.nstep)
         return batch, time.perf_counter() - start
 
-    @contextmanager
-    def alone(self) -> Iterator[None]:
+    def alone(self) -> AbstractContextManager[None]:
         """For the part of an iteration that nothing runs beside (the policy's step: the
-        next rollout needs the new policy): PyTorch on `cfg.step_threads` threads, then
-        back to `cfg.torch_threads`, which the rollout and the rest of the update share
-        the cores with."""
-        torch.set_num_threads(self.cfg.policy_step_threads)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(self.cfg.torch_threads)
+        next rollout needs the new policy): `policy_step_threads`."""
+        return policy_step_threads(self.cfg)
 
     def collect_next(self) -> None:
         """Starts the next iteration's rollout, with the policy as it is now, so that the

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gail_fast import walking
-from gail_fast.agent import check_workers
+from gail_fast.agent import check_threads, check_workers
 from gail_fast.config import check_range, param
 from gail_fast.gail import FEATURE_MODES, GAILConfig, train_gail
 from gail_fast.loop import progress_bar
@@ -78,8 +78,7 @@ class MocapConfig:
         if self.mode not in FEATURE_MODES:
             raise ValueError(f"mode must be one of {FEATURE_MODES}, got {self.mode!r}")
         check_workers(self.workers, self.ray_address, NUM_ENVS)
-        if self.step_threads is not None and self.step_threads < 1:
-            raise ValueError(f"step_threads must be >= 1, got {self.step_threads}")
+        check_threads("step_threads", self.step_threads)
 
 
 def gail_config(cfg: MocapConfig, demos: Path) -> GAILConfig:
