@@ -27,6 +27,7 @@ def test_quick_run_retargets_trains_and_reports(quick_run):
     assert state["global_step"] >= 100_000
     assert state["config"]["reward"] == "amp" and state["config"]["mode"] == "zz"
     assert state["config"]["num_trajectories"] == 4  # two clips and their mirror images
+    assert state["config"]["start_fraction"] == 0.9  # most episodes start from recorded states
     assert "goals met:" in printed and ("[x] no falls" in printed or "[ ] no falls" in printed)
     for metric in ("speed_mps", "step_rate_hz", "frechet_z2_run"):
         assert metric in printed
@@ -64,6 +65,7 @@ def test_model_folder_loads_like_its_run(quick_run, tmp_path):
         (["--clips", "02_01", "07_05"], "are of different subjects"),
         (["--mode", "sa"], "mode must be one of ('z', 'zz', 'zv', 'zzr')"),
         (["--step-threads", "0"], "step_threads must be >= 1, got 0"),
+        (["--start-fraction", "1.5"], "start_fraction must be a finite number >= 0.0 and <= 1.0, got 1.5"),
     ],
 )
 def test_bad_settings(tmp_path, capsys, flags, message):

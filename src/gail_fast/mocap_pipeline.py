@@ -48,6 +48,9 @@ class MocapConfig:
     task_speed: float = param(
         0.0, "Not imitation: AMP's task term, a target forward speed (m/s), beside the imitation reward (0: off)."
     )
+    start_fraction: float = param(
+        0.9, "Fraction of episodes started from a recorded state of the clips (the rest from the standing reset)."
+    )
     out: str = param("runs/mocap", "Folder of the run (quick/ or full/ inside).")
     seed: int = param(0, "Seed of the networks, the sampling and the environments.")
     workers: int = param(
@@ -75,6 +78,7 @@ class MocapConfig:
             raise ValueError(f"seed must be >= 0, got {self.seed}")
         check_range(self, "total_steps", 1)
         check_range(self, "task_speed", 0.0)
+        check_range(self, "start_fraction", 0.0, 1.0)
         if self.mode not in FEATURE_MODES:
             raise ValueError(f"mode must be one of {FEATURE_MODES}, got {self.mode!r}")
         check_workers(self.workers, self.ray_address, NUM_ENVS)
@@ -91,7 +95,7 @@ def gail_config(cfg: MocapConfig, demos: Path) -> GAILConfig:
         reward="amp",
         disc_loss="ls",
         replay=10,
-        start_fraction=0.9,
+        start_fraction=cfg.start_fraction,
         init_log_std=-1.6,
         total_steps=100_000 if cfg.quick else cfg.total_steps,
         num_envs=NUM_ENVS,
