@@ -1,5 +1,6 @@
 """Rollout workers on Ray (a local Ray of 2 CPUs): a seeded run learns the same with 1
-and 2 workers as in this process; a worker killed mid-collect is replaced and the
+and 2 workers as in this process, and resumes with another number of workers into the
+uninterrupted run; a worker killed mid-collect is replaced and the
 rollouts redone; without Ray, --workers names the extra and nothing imports Ray."""
 
 import csv
@@ -70,6 +71,57 @@ def test_a_seeded_run_learns_the_same_with_1_and_2_workers(ray, tmp_path, monkey
         assert results[workers][1] == rows, workers
         for name, value in tensors.items():
             torch.testing.assert_close(results[workers][0][name], value, rtol=0, atol=0, msg=f"{workers} {name}")
+
+
+def test_a_run_resumes_with_another_number_of_workers_into_the_uninterrupted_one(ray, tmp_path, monkeypatch):
+    """The collector's saved state is the in-process one's, whatever collected it."""
+    monkeypatch.setenv("CI", "1")
+    flags = ["expert", "--env", "Hopper-v5", "--num-envs", "6", "--nstep", "32", "--hidden", "16", "16", "--seed", "3"]
+    train.main([*flags, "--total-steps", "576", "--out", str(tmp_path / "uninterrupted")])
+    expect = learnt(tmp_path / "uninterrupted")
+    for first, then in ((2, 0), (0, 2)):
+        run = tmp_path / f"workers{first}then{then}"
+        train.main([*flags, "--total-steps", "192", "--workers", str(first), "--out", str(run)])
+        assert load_checkpoint(run)["collector"] is not None
+        train.main(["expert", "--resume", str(run), "--total-steps", "576", "--workers", str(then)])
+        tensors, rows = learnt(run)
+        assert rows == expect[1], (first, then)
+        for name, value in expect[0].items():
+            torch.testing.assert_close(tensors[name], value, rtol=0, atol=0, msg=f"{first} then {then}: {name}")
+
+
+def test_a_ray_collectors_state_is_the_in_process_ones_and_is_checked(ray):
+    from gail_fast.workers import RayCollector
+
+    nenv, seed = 4, 3
+    torch.manual_seed(0)
+    policy = GaussianPolicy(11, 3, (16,), log_std=-0.5)
+    reference = RolloutCollector(envs.make("Hopper-v5", num_envs=nenv, num_threads=1), seed=seed)
+    collector = RayCollector("Hopper-v5", nenv, workers=2)
+    try:
+        assert collector.state_dict() is None  # before reset
+        collector.reset(seed)
+        collector.collect(policy, 30)
+        reference.collect(policy, 30)
+        state, expect = collector.state_dict(), reference.state_dict()
+        assert state["next_seed"] == expect["next_seed"] == seed + nenv
+        for key in ("obs", "running_return", "running_length", "generator"):
+            assert torch.equal(state[key], expect[key]), key
+        for key, value in expect["sim"].items():
+            assert torch.equal(state["sim"][key], value), key
+        # the in-process state, a collect later, continues in the workers
+        reference.collect(policy, 25)
+        collector.load_state_dict(reference.state_dict())
+        assert_same_batch(collector.collect(policy, 40), reference.collect(policy, 40))
+        with pytest.raises(ValueError, match=r"obs must have a row per environment \(4\), got shape \(3, 11\)"):
+            collector.load_state_dict({**state, "obs": state["obs"][:3]})
+        with pytest.raises(ValueError, match="generator state is not a torch generator's"):
+            collector.load_state_dict({**state, "generator": torch.zeros(3, dtype=torch.uint8)})
+        with pytest.raises(ValueError, match="simulator's state under 'sim'"):
+            collector.load_state_dict({**state, "sim": None})
+    finally:
+        collector.close()
+        reference.close()
 
 
 def cpu_ticks(pid):

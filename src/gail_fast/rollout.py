@@ -308,6 +308,8 @@ class RolloutCollector:
         self.generator = torch.Generator().manual_seed(seed)
         self.running_return = np.zeros(self.nenv)
         self.running_length = np.zeros(self.nenv, dtype=np.int64)
+        # The seed of fresh episodes before the next collect, as a run resumed there takes it.
+        self.next_seed: int | None = seed
 
     def close(self) -> None:
         self.env.close()
@@ -315,7 +317,8 @@ class RolloutCollector:
     def state_dict(self) -> dict[str, Any] | None:
         """The simulators' state, the observations the next step starts from, the noise
         generator and the running episodes' returns and lengths: with the policy, all that
-        decides the next `collect`. None for environments other than the C++ simulator
+        decides the next `collect`; and the seed of fresh episodes at this point
+        (`next_seed`, for a replaced Ray worker). None for environments other than the C++ simulator
         (Gymnasium's do not expose all of their state) or before `reset`."""
         if self.obs is None or not isinstance(self.env, envs.BatchVectorEnv):
             return None
@@ -325,6 +328,7 @@ class RolloutCollector:
             "generator": self.generator.get_state(),
             "running_return": torch.from_numpy(self.running_return.copy()),
             "running_length": torch.from_numpy(self.running_length.copy()),
+            "next_seed": self.next_seed,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -347,6 +351,7 @@ class RolloutCollector:
             raise ValueError("the collector's observations and returns must be finite and its lengths >= 0")
         set_sim_state(self.env.core, state.get("sim"))
         self.obs = obs.numpy().copy()
+        self.next_seed = state["next_seed"] if isinstance(state.get("next_seed"), int) else None
         self.generator = generator
         self.running_return, self.running_length = ret.numpy().copy(), length.numpy().copy()
 
@@ -365,6 +370,8 @@ class RolloutCollector:
         """
         if self.obs is None:
             raise RuntimeError("RolloutCollector.collect before reset(seed)")
+        if self.next_seed is not None:
+            self.next_seed += self.total_envs
         nenv, nobs = self.nenv, self.obs.shape[1]
         nact = self.env.single_action_space.shape[0]
         obs = np.empty((nstep, nenv, nobs))

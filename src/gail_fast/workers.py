@@ -11,6 +11,11 @@ Worker w holds the run's environments `first` to `first + n`, seeded, given thei
 and their actions exactly as the in-process collector does for those rows
 (`gail_fast.rollout`): a seeded run collects the same batches with any number of workers.
 
+The collector's state for a checkpoint is the in-process collector's for the whole run:
+the workers' rows joined, and one noise generator (every worker draws the whole run's
+noise and takes its rows, so theirs are alike). A run resumes from it with any number of
+workers, or none, and continues as if it had not stopped.
+
 A worker that dies (its process killed, its machine gone) is replaced by a new actor with
 the same share; every environment then starts fresh episodes, seeded as a run resumed at
 that iteration would be, and the iteration's rollouts are collected again. The learner
@@ -42,6 +47,7 @@ RAY_EXTRA = 'pip install ".[ray]"'
 MAX_REDOS = 3  # collects in a row that may lose a worker before the run gives up
 START_TIMEOUT_S = 1800.0  # for new actors: a cluster without room would otherwise wait forever
 START_WAIT_S = 60.0  # between notes that workers are still starting
+ROW_KEYS = ("obs", "running_return", "running_length")  # a collector's state per environment, beside "sim"
 CONNECT_TIMEOUT_S = 10.0  # Ray itself waits for an address that does not answer for minutes
 
 
@@ -99,6 +105,12 @@ class RolloutWorker:
 
     def collect(self, policy: GaussianPolicy, nstep: int, deterministic: bool) -> Batch:
         return self.collector.collect(policy, nstep, deterministic)
+
+    def state_dict(self) -> dict[str, Any] | None:
+        return self.collector.state_dict()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.collector.load_state_dict(state)
 
     def close(self) -> None:
         self.collector.close()
@@ -222,6 +234,48 @@ class RayCollector:
                 raise RuntimeError(f"Ray workers died in {MAX_REDOS + 1} collects in a row; last: {lost[0][1]}")
             self._replace([w for w, _ in lost])
         raise AssertionError("unreachable")
+
+    def state_dict(self) -> dict[str, Any] | None:
+        """The in-process collector's state for the run's environments (see the module's
+        docs); None before `reset`."""
+        if self._seed is None:
+            return None
+        parts = self._ray.get([w.state_dict.remote() for w in self._workers])
+        if any(part is None for part in parts):
+            return None
+        joined = {key: torch.cat([part[key] for part in parts]) for key in ROW_KEYS}
+        joined["sim"] = {key: torch.cat([part["sim"][key] for part in parts]) for key in parts[0]["sim"]}
+        return joined | {"generator": parts[0]["generator"], "next_seed": parts[0]["next_seed"]}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continues from a `state_dict` of this collector or of the in-process one, with
+        any number of workers. A ValueError names what does not fit."""
+        if not isinstance(state, dict) or not isinstance(state.get("sim"), dict):
+            raise ValueError("the collector's state must be a dict with the simulator's state under 'sim'")
+        rows = {key: state.get(key) for key in ROW_KEYS} | {f"sim {k}": v for k, v in state["sim"].items()}
+        for key, value in rows.items():
+            if not isinstance(value, torch.Tensor) or value.ndim == 0 or len(value) != self.nenv:
+                got = f"shape {tuple(value.shape)}" if isinstance(value, torch.Tensor) else type(value).__name__
+                raise ValueError(f"the collector's {key} must have a row per environment ({self.nenv}), got {got}")
+        calls = []
+        for w, (first, n) in zip(self._workers, self.shares):
+            part = {key: state[key][first : first + n] for key in ROW_KEYS}
+            part["sim"] = {key: value[first : first + n] for key, value in state["sim"].items()}
+            calls.append(w.load_state_dict.remote(part | {"generator": state.get("generator")}))
+        try:
+            self._ray.get(calls)
+        except self._ray.exceptions.RayTaskError as e:
+            raise ValueError(str(e.cause)) from None
+        next_seed = state.get("next_seed")
+        # A state saved without it (by the in-process collector): a seed drawn from the saved noise generator's stream.
+        self._seed = int(next_seed) if isinstance(next_seed, int) else self._seed_from(state["generator"])
+        self._collected = 0
+
+    @staticmethod
+    def _seed_from(generator_state: torch.Tensor) -> int:
+        generator = torch.Generator()
+        generator.set_state(generator_state)
+        return int(torch.randint(2**31 - 1, (1,), generator=generator))
 
     def _replace(self, lost: list[int]) -> None:
         """New actors for the workers `lost`, then fresh episodes everywhere, seeded as a run
