@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from gail_fast import walking
-from gail_fast.mocap_pipeline import comparison_clips
+from gail_fast.mocap_pipeline import MocapConfig, comparison_clips, gail_config
 from gail_fast.runs import CHECKPOINT, export_model, load_checkpoint, load_policy
 
 
@@ -55,6 +55,13 @@ def main() -> None:
     table = walking.format_assessment(result)
     (args.dest / "metrics.txt").write_text(table + "\n")
     cfg = state["config"]
+    # the flags of `train mocap` that differ from its recipe
+    recipe = gail_config(MocapConfig(seed=cfg["seed"]), Path(cfg["demos"]))
+    flags = "".join(
+        f" --{name.replace('_', '-')} {cfg[name]}"
+        for name in ("mode", "start_fraction")
+        if cfg[name] != getattr(recipe, name)
+    )
     (args.dest / "README.md").write_text(
         f"""# {args.dest.name}
 
@@ -74,8 +81,8 @@ python -m gail_fast.view {args.dest} --out walk.html     # or walk.mp4 / walk.gi
 python -m gail_fast.evaluate {args.dest} --episodes 8
 ```
 
-The run's command: `bash experiments/gail_humanoid_amp.sh RUN 30000000 {cfg["seed"]}` (the same settings as
-`python -m gail_fast.train mocap --seed {cfg["seed"]}`).
+The run's command: `bash experiments/gail_humanoid_amp.sh RUN {cfg["total_steps"]} {cfg["seed"]}{flags}` (the same
+settings as `python -m gail_fast.train mocap --seed {cfg["seed"]}{flags}`).
 """
     )
     print(table)

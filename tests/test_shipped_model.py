@@ -17,7 +17,7 @@ def test_the_shipped_model_loads_like_a_run_and_is_small():
 
 def test_the_shipped_model_walks_from_standing():
     """The evaluation's eight deterministic episodes from the standing reset, 10 s each:
-    at most one falls (its 15-s evaluation: 1 of 8, README "Results"), and every one that
+    at most one falls (its 15-s evaluation: none of 8, README "Results"), and every one that
     stays up walks forward at a walking speed and steps."""
     policy, env_id, _ = load_policy(MODEL)
     run = walking.rollout(policy, env_id, episodes=8, steps=667, seed=20_000)
