@@ -56,7 +56,7 @@ def main() -> None:
     (args.dest / "metrics.txt").write_text(table + "\n")
     cfg = state["config"]
     # the flags of `train mocap` that differ from its recipe
-    recipe = gail_config(MocapConfig(seed=cfg["seed"]), Path(cfg["demos"]))
+    recipe = gail_config(MocapConfig(), Path(cfg["demos"]))
     flags = "".join(
         f" --{name.replace('_', '-')} {cfg[name]}"
         for name in ("mode", "start_fraction")

@@ -150,8 +150,7 @@ class RayCollector:
         self.pids: list[int] = [0] * workers
         self.replaced = 0  # workers replaced after dying
         self._pool: Any = None
-        self._seed: int | None = None
-        self._collected = 0  # collects since the last reset
+        self._next_seed: int | None = None  # the seed of fresh episodes at this point of the run
         try:
             cpus = ray.cluster_resources().get("CPU", 0)
             if workers * threads_per_worker > cpus:
@@ -206,7 +205,7 @@ class RayCollector:
     def reset(self, seed: int) -> None:
         """Starts new episodes everywhere; the run's environment i is seeded with seed + i."""
         self._ray.get([w.reset.remote(seed) for w in self._workers])
-        self._seed, self._collected = seed, 0
+        self._next_seed = seed
 
     def set_start_pool(self, qpos: np.ndarray, qvel: np.ndarray, task_state: np.ndarray, fraction: float) -> None:
         self._pool = (self._ray.put((qpos, qvel, task_state)), float(fraction))
@@ -215,7 +214,7 @@ class RayCollector:
     def collect(self, policy: GaussianPolicy, nstep: int, deterministic: bool = False) -> Batch:
         """`nstep` steps of every environment with `policy`; see the module's docs for
         what happens when a worker dies."""
-        if self._seed is None:
+        if self._next_seed is None:
             raise RuntimeError("RayCollector.collect before reset(seed)")
         ray = self._ray
         policy_ref = ray.put(policy)  # once, whatever the number of workers
@@ -228,7 +227,7 @@ class RayCollector:
                 except (ray.exceptions.RayActorError, ray.exceptions.ObjectLostError) as e:
                     lost.append((w, e))
             if not lost:
-                self._collected += 1
+                self._next_seed += self.nenv
                 return join_batches(parts)
             if attempt == MAX_REDOS:
                 raise RuntimeError(f"Ray workers died in {MAX_REDOS + 1} collects in a row; last: {lost[0][1]}")
@@ -238,7 +237,7 @@ class RayCollector:
     def state_dict(self) -> dict[str, Any] | None:
         """The in-process collector's state for the run's environments (see the module's
         docs); None before `reset`."""
-        if self._seed is None:
+        if self._next_seed is None:
             return None
         parts = self._ray.get([w.state_dict.remote() for w in self._workers])
         if any(part is None for part in parts):
@@ -265,11 +264,12 @@ class RayCollector:
         try:
             self._ray.get(calls)
         except self._ray.exceptions.RayTaskError as e:
-            raise ValueError(str(e.cause)) from None
+            if isinstance(e.cause, ValueError):  # the worker's check of its part
+                raise ValueError(str(e.cause)) from None
+            raise
         next_seed = state.get("next_seed")
         # A state saved without it (by the in-process collector): a seed drawn from the saved noise generator's stream.
-        self._seed = int(next_seed) if isinstance(next_seed, int) else self._seed_from(state["generator"])
-        self._collected = 0
+        self._next_seed = int(next_seed) if isinstance(next_seed, int) else self._seed_from(state["generator"])
 
     @staticmethod
     def _seed_from(generator_state: torch.Tensor) -> int:
@@ -292,8 +292,8 @@ class RayCollector:
                 pass
         self._start(lost)
         self.replaced += len(lost)
-        assert self._seed is not None
-        self.reset(self._seed + self._collected * self.nenv)
+        assert self._next_seed is not None
+        self.reset(self._next_seed)
 
     def close(self) -> None:
         """Ends the workers, and the local Ray if this collector started it."""
