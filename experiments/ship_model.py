@@ -57,11 +57,10 @@ def main() -> None:
     cfg = state["config"]
     # the flags of `train mocap` that differ from its recipe
     recipe = gail_config(MocapConfig(), Path(cfg["demos"]))
-    flags = "".join(
-        f" --{name.replace('_', '-')} {cfg[name]}"
-        for name in ("mode", "start_fraction")
-        if cfg[name] != getattr(recipe, name)
-    )
+    settings = {name: (cfg[name], getattr(recipe, name)) for name in ("mode", "start_fraction")} | {
+        name: (cfg["trpo"][name], getattr(recipe.trpo, name)) for name in ("fvp_subsample", "vf_epochs")
+    }
+    flags = "".join(f" --{name.replace('_', '-')} {run}" for name, (run, default) in settings.items() if run != default)
     (args.dest / "README.md").write_text(
         f"""# {args.dest.name}
 

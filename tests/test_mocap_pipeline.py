@@ -66,6 +66,8 @@ def test_model_folder_loads_like_its_run(quick_run, tmp_path):
         (["--mode", "sa"], "mode must be one of ('z', 'zz', 'zv', 'zzr')"),
         (["--step-threads", "0"], "step_threads must be >= 1, got 0"),
         (["--start-fraction", "1.5"], "start_fraction must be a finite number >= 0.0 and <= 1.0, got 1.5"),
+        (["--fvp-subsample", "0"], "fvp_subsample must be a finite number > 0.0 and <= 1.0, got 0.0"),
+        (["--vf-epochs", "0"], "vf_epochs must be a finite number >= 1, got 0"),
     ],
 )
 def test_bad_settings(tmp_path, capsys, flags, message):

@@ -51,6 +51,8 @@ class MocapConfig:
     start_fraction: float = param(
         0.9, "Fraction of episodes started from a recorded state of the clips (the rest from the standing reset)."
     )
+    fvp_subsample: float = param(0.2, "Fraction of the batch the policy step's Fisher-vector products use.")
+    vf_epochs: int = param(5, "Passes over the batch when fitting the value function.")
     out: str = param("runs/mocap", "Folder of the run (quick/ or full/ inside).")
     seed: int = param(0, "Seed of the networks, the sampling and the environments.")
     workers: int = param(
@@ -79,6 +81,8 @@ class MocapConfig:
         check_range(self, "total_steps", 1)
         check_range(self, "task_speed", 0.0)
         check_range(self, "start_fraction", 0.0, 1.0)
+        check_range(self, "fvp_subsample", 0.0, 1.0, above=True)
+        check_range(self, "vf_epochs", 1)
         if self.mode not in FEATURE_MODES:
             raise ValueError(f"mode must be one of {FEATURE_MODES}, got {self.mode!r}")
         check_workers(self.workers, self.ray_address, NUM_ENVS)
@@ -107,7 +111,7 @@ def gail_config(cfg: MocapConfig, demos: Path) -> GAILConfig:
         workers=cfg.workers,
         ray_address=cfg.ray_address,
         step_threads=cfg.step_threads,
-        trpo=TRPOConfig(gamma=0.99, gae_lambda=0.95, fvp_subsample=0.2),
+        trpo=TRPOConfig(gamma=0.99, gae_lambda=0.95, fvp_subsample=cfg.fvp_subsample, vf_epochs=cfg.vf_epochs),
     )
 
 
