@@ -2,6 +2,7 @@
 
     python benchmarks/loop_speed.py [--setting humanoid --setting hopper] [--rounds 5]
         [--iterations 20] [--num-threads N] [--step-threads N] [--hidden 64 64]
+        [--fvp-subsample F] [--vf-epochs N]
 
 A round trains the setting's GAIL (`loop_settings.py`) from scratch for `--iterations`
 iterations, timed from the first rollout to the end of the last iteration (setup and
@@ -16,6 +17,7 @@ machine is shared and its speed drifts.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import statistics
 import tempfile
@@ -101,11 +103,15 @@ def main() -> None:
     parser.add_argument("--num-threads", type=int, default=None, help="simulator threads (default: the loop's)")
     parser.add_argument("--step-threads", type=int, default=None, help="PyTorch threads of the policy's step")
     parser.add_argument("--hidden", type=int, nargs="+", default=(), help="network sizes (default: the env's)")
+    parser.add_argument("--fvp-subsample", type=float, help="TRPO's, in place of the setting's")
+    parser.add_argument("--vf-epochs", type=int, help="TRPO's, in place of the setting's")
     args = parser.parse_args()
+    trpo = {k: v for k, v in (("fvp_subsample", args.fvp_subsample), ("vf_epochs", args.vf_epochs)) if v is not None}
     with tempfile.TemporaryDirectory() as tmp:
         for setting in args.setting or SETTINGS:
             cfg = config(setting, make_demos(setting, Path(tmp)), args.iterations, args.num_threads, tuple(args.hidden))
             cfg.step_threads = args.step_threads
+            cfg.trpo = dataclasses.replace(cfg.trpo, **trpo)
             loop, sim, ratio = [], [], []
             for k in range(args.rounds):
                 rate, recorded = loop_round(cfg, Path(tmp) / f"{setting}{k}")
@@ -116,7 +122,8 @@ def main() -> None:
             threads = cfg.num_threads or min(os.cpu_count() or 1, cfg.num_envs)
             print(
                 f"{setting} ({cfg.env}, {cfg.num_envs} envs x {cfg.nstep}, {threads} simulator threads, {cfg.hidden} nets, "
-                f"policy step on {cfg.policy_step_threads} threads, "
+                f"policy step on {cfg.policy_step_threads} threads, Fisher products on {cfg.trpo.fvp_subsample:g} of the batch, "
+                f"{cfg.trpo.vf_epochs} value epochs, "
                 f"{args.iterations} iterations, {args.rounds} rounds): loop {statistics.median(loop):.0f} env-steps/s, "
                 f"simulator alone {statistics.median(sim):.0f}, ratio {statistics.median(ratio):.2f} "
                 f"({min(ratio):.2f}-{max(ratio):.2f})",
