@@ -1,7 +1,7 @@
 """The GAIL settings whose training loop the loop benchmarks measure, and their data.
 
 - humanoid: the walking recipe of `python -m gail_fast.train mocap`
-  (`mocap_pipeline.gail_config`): two CMU walks and their mirror images, `--mode zz`,
+  (`mocap_pipeline.gail_config`): two CMU walks and their mirror images, `--mode zv`,
   least-squares discriminator, replay, starts from recorded states, 64 envs x 256 steps,
   Fisher products on a fifth of the batch, 3 x 150 networks;
 - hopper: the Hopper experiment (`experiments/gail_hopper.sh`): `--mode sa`, 16 envs x

@@ -5,7 +5,7 @@ the in-process run with 2 threads, the same environments.
         [--iterations 6] [--rollouts-only]
 
 Settings: humanoid, the walking recipe of `python -m gail_fast.train mocap` (GAIL on the
-pose features of a step, `--mode zz`, AMP's discriminator, 64 envs x 256 steps, 3 x 150
+pose features of a step, `--mode zv`, AMP's discriminator, 64 envs x 256 steps, 3 x 150
 networks, on the two shipped walks retargeted); hopper, `loop_settings.py`'s (`--mode
 sa`, 16 envs x 256, 2 x 64). A round trains the setting from scratch for `--iterations`
 iterations, once in this process and once with 2 Ray workers, in alternating order; its

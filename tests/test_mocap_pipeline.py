@@ -25,7 +25,7 @@ def test_quick_run_retargets_trains_and_reports(quick_run):
         assert (root / name).is_file(), name
     state = load_checkpoint(root / "gail")
     assert state["global_step"] >= 100_000
-    assert state["config"]["reward"] == "amp" and state["config"]["mode"] == "zz"
+    assert state["config"]["reward"] == "amp" and state["config"]["mode"] == "zv"
     assert state["config"]["num_trajectories"] == 4  # two clips and their mirror images
     assert state["config"]["start_fraction"] == 0.9  # most episodes start from recorded states
     assert "goals met:" in printed and ("[x] no falls" in printed or "[ ] no falls" in printed)

@@ -41,9 +41,10 @@ class MocapConfig:
     quick: bool = param(False, "A short run (a minute or two: 100k steps) instead of the full one.")
     total_steps: int = param(20_000_000, "Environment steps of the full run.")
     mode: str = param(
-        "zz",
-        "What the discriminator sees: zz (the pose features of a step), zv (a frame's and its change over the "
-        "step), zzr (zz with the root's height, tilt and velocities at both ends) or z (one frame's).",
+        "zv",
+        "What the discriminator sees: zv (a step's pose features as a frame's and its change over the step), "
+        "zz (the pose features of a step), zzr (zz with the root's height, tilt and velocities at both ends) "
+        "or z (one frame's).",
     )
     task_speed: float = param(
         0.0, "Not imitation: AMP's task term, a target forward speed (m/s), beside the imitation reward (0: off)."
