@@ -19,7 +19,6 @@ average, since a shared machine's speed drifts.
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
 import logging
 import os
@@ -37,6 +36,7 @@ from gail_fast.gail import GAILConfig, train_gail
 from gail_fast.mocap_pipeline import MocapConfig, gail_config, retarget
 from gail_fast.nets import GaussianPolicy
 from gail_fast.rollout import RolloutCollector
+from gail_fast.runs import read_progress
 from gail_fast.workers import RayCollector
 
 SETTINGS = ("humanoid", "hopper")
@@ -61,8 +61,7 @@ def with_workers(cfg: GAILConfig) -> GAILConfig:
 def loop_rate(cfg: GAILConfig, out: Path) -> float:
     """Median env-steps/s of a training run's iterations after the first."""
     train_gail(dataclasses.replace(cfg, plot_every=1e9), out)
-    with open(out / "progress.csv") as f:
-        sps = [float(row["charts/SPS"]) for row in csv.DictReader(f)]
+    sps = [row["charts/SPS"] for row in read_progress(out / "progress.csv")]
     return statistics.median(sps[1:])
 
 

@@ -12,7 +12,6 @@ moves forward, not whether it walks from standing (`walking_checkpoints.py` meas
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 
 import matplotlib
@@ -21,6 +20,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from gail_fast.runs import read_progress  # noqa: E402
+
 PANELS = (
     ("charts/episodic_length", "training episode length (steps)"),
     ("charts/pelvis_speed", "forward pelvis speed (m/s)"),
@@ -28,16 +29,16 @@ PANELS = (
 )
 
 
-def read_progress(path: Path) -> dict[str, np.ndarray]:
-    """The columns of a run's progress.csv (a run folder or the file), as floats (NaN where empty)."""
+def progress_columns(path: Path) -> dict[str, np.ndarray]:
+    """The columns of a run's progress.csv (a run folder or the file), NaN where a row has no value."""
     path = path / "progress.csv" if path.is_dir() else path
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no progress.csv there")
-    with path.open() as f:
-        rows = list(csv.DictReader(f))
+    rows = read_progress(path)
     if not rows:
         raise ValueError(f"{path}: no rows")
-    return {key: np.array([float(r[key]) if r.get(key) else np.nan for r in rows]) for key in rows[0]}
+    keys = dict.fromkeys(key for r in rows for key in r)  # a row has only the columns it has values in
+    return {key: np.array([r.get(key, np.nan) for r in rows]) for key in keys}
 
 
 def running_mean(x: np.ndarray, window: int) -> np.ndarray:
@@ -62,7 +63,10 @@ def main() -> None:
         label, sep, path = item.partition("=")
         if not sep or not label or not path:
             parser.error(f"{item!r}: expected LABEL=PATH")
-        runs.append((label, read_progress(Path(path))))
+        try:
+            runs.append((label, progress_columns(Path(path))))
+        except (FileNotFoundError, ValueError) as e:
+            parser.error(str(e))
     fig, axes = plt.subplots(1, len(PANELS), figsize=(5 * len(PANELS), 3.6))
     for ax, (key, title) in zip(axes, PANELS):
         for label, progress in runs:

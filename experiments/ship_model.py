@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from gail_fast import walking
-from gail_fast.mocap_pipeline import MocapConfig, comparison_clips, gail_config
+from gail_fast.mocap_pipeline import MocapConfig, comparison_clips
 from gail_fast.runs import CHECKPOINT, export_model, load_checkpoint, load_policy
 
 
@@ -55,12 +55,13 @@ def main() -> None:
     table = walking.format_assessment(result)
     (args.dest / "metrics.txt").write_text(table + "\n")
     cfg = state["config"]
-    # the flags of `train mocap` that differ from its recipe
-    recipe = gail_config(MocapConfig(), Path(cfg["demos"]))
-    settings = {name: (cfg[name], getattr(recipe, name)) for name in ("mode", "start_fraction")} | {
-        name: (cfg["trpo"][name], getattr(recipe.trpo, name)) for name in ("fvp_subsample", "vf_epochs")
-    }
-    flags = "".join(f" --{name.replace('_', '-')} {run}" for name, (run, default) in settings.items() if run != default)
+    # the flags of `train mocap` that differ from its defaults
+    run_settings, defaults = cfg | cfg["trpo"], MocapConfig()
+    flags = "".join(
+        f" --{name.replace('_', '-')} {run_settings[name]}"
+        for name in ("mode", "start_fraction", "fvp_subsample", "vf_epochs")
+        if run_settings[name] != getattr(defaults, name)
+    )
     (args.dest / "README.md").write_text(
         f"""# {args.dest.name}
 

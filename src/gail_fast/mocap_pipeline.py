@@ -17,7 +17,7 @@ Stages, each reused or resumed from what an earlier run left in the folder:
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from gail_fast import walking
@@ -31,6 +31,7 @@ ENV_ID = "Humanoid21Imitation-v0"
 REFERENCE_WALK = "07_05"  # subject 07's walk: a walk, but not the trained subject's
 REFERENCE_RUN = "02_03"  # subject 02's run: the gait the policy should not have
 NUM_ENVS = 64
+TRPO_DOCS = {f.name: f.metadata["doc"] for f in fields(TRPOConfig)}
 
 
 @dataclass
@@ -52,8 +53,8 @@ class MocapConfig:
     start_fraction: float = param(
         0.9, "Fraction of episodes started from a recorded state of the clips (the rest from the standing reset)."
     )
-    fvp_subsample: float = param(0.2, "Fraction of the batch the policy step's Fisher-vector products use.")
-    vf_epochs: int = param(5, "Passes over the batch when fitting the value function.")
+    fvp_subsample: float = param(0.2, TRPO_DOCS["fvp_subsample"])
+    vf_epochs: int = param(5, TRPO_DOCS["vf_epochs"])
     out: str = param("runs/mocap", "Folder of the run (quick/ or full/ inside).")
     seed: int = param(0, "Seed of the networks, the sampling and the environments.")
     workers: int = param(
@@ -82,12 +83,15 @@ class MocapConfig:
         check_range(self, "total_steps", 1)
         check_range(self, "task_speed", 0.0)
         check_range(self, "start_fraction", 0.0, 1.0)
-        check_range(self, "fvp_subsample", 0.0, 1.0, above=True)
-        check_range(self, "vf_epochs", 1)
+        self.trpo()  # TRPOConfig checks fvp_subsample and vf_epochs
         if self.mode not in FEATURE_MODES:
             raise ValueError(f"mode must be one of {FEATURE_MODES}, got {self.mode!r}")
         check_workers(self.workers, self.ray_address, NUM_ENVS)
         check_threads("step_threads", self.step_threads)
+
+    def trpo(self) -> TRPOConfig:
+        """The recipe's TRPO settings."""
+        return TRPOConfig(gamma=0.99, gae_lambda=0.95, fvp_subsample=self.fvp_subsample, vf_epochs=self.vf_epochs)
 
 
 def gail_config(cfg: MocapConfig, demos: Path) -> GAILConfig:
@@ -112,7 +116,7 @@ def gail_config(cfg: MocapConfig, demos: Path) -> GAILConfig:
         workers=cfg.workers,
         ray_address=cfg.ray_address,
         step_threads=cfg.step_threads,
-        trpo=TRPOConfig(gamma=0.99, gae_lambda=0.95, fvp_subsample=cfg.fvp_subsample, vf_epochs=cfg.vf_epochs),
+        trpo=cfg.trpo(),
     )
 
 

@@ -170,6 +170,17 @@ def _torch_reason(e: BaseException) -> str:
     return text if len(text) <= 300 else text[:300] + "..."
 
 
+def read_progress(file: Path) -> list[dict[str, float]]:
+    """The rows of a run's progress.csv (none if there is no file yet), each with the
+    columns it has a value in."""
+    if not file.exists():
+        return []
+    text = file.read_text()
+    # A row cut short by a kill mid-write is dropped (a checkpoint holds it).
+    text = text[: text.rfind("\n") + 1]
+    return [{k: float(v) for k, v in row.items() if v} for row in csv.DictReader(io.StringIO(text))]
+
+
 class Run:
     """A run folder being written: progress rows, scalars and checkpoints.
 
@@ -209,7 +220,7 @@ class Run:
             rows = []
         else:
             # The rows the checkpoint holds: a resumed run redoes the iterations after it.
-            rows = [r for r in self._read_progress() if r.get("iteration", 0) <= resume_iteration]
+            rows = [r for r in read_progress(self.path / "progress.csv") if r.get("iteration", 0) <= resume_iteration]
             # A kill between the checkpoint and its rows' write left them in the checkpoint only.
             done = max((r["iteration"] for r in rows), default=0)
             rows += [r for r in resume_rows or [] if done < r["iteration"] <= resume_iteration]
@@ -225,15 +236,6 @@ class Run:
     @property
     def checkpoint_path(self) -> Path:
         return self.path / "checkpoints" / CHECKPOINT
-
-    def _read_progress(self) -> list[dict[str, float]]:
-        file = self.path / "progress.csv"
-        if not file.exists():
-            return []
-        text = file.read_text()
-        # A row cut short by a kill mid-write is dropped (a checkpoint holds it).
-        text = text[: text.rfind("\n") + 1]
-        return [{k: float(v) for k, v in row.items() if v} for row in csv.DictReader(io.StringIO(text))]
 
     def _write_all(self, rows: list[dict[str, float]]) -> None:
         """Rewrites progress.csv atomically with `rows`, their columns in first-seen order."""
