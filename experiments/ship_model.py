@@ -57,11 +57,12 @@ def main() -> None:
     cfg = state["config"]
     # the flags of `train mocap` that differ from its defaults
     run_settings, defaults = cfg | cfg["trpo"], MocapConfig()
-    flags = "".join(
-        f" --{name.replace('_', '-')} {run_settings[name]}"
-        for name in ("mode", "start_fraction", "fvp_subsample", "vf_epochs")
-        if run_settings[name] != getattr(defaults, name)
-    )
+    flags = ""
+    for name in ("mode", "start_fraction", "fvp_subsample", "vf_epochs", "mirror"):
+        value, default = run_settings.get(name, getattr(defaults, name)), getattr(defaults, name)
+        flag = name.replace("_", "-")
+        if value != default:
+            flags += f" --{flag}" if value is True else f" --no-{flag}" if value is False else f" --{flag} {value}"
     (args.dest / "README.md").write_text(
         f"""# {args.dest.name}
 

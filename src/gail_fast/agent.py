@@ -64,6 +64,10 @@ class TrainingConfig:
         check_workers(self.workers, self.ray_address, self.num_envs)
         check_range(self, "init_log_std")
         check_range(self, "plot_every", 0.0)
+        if self.trpo.mirror and self.env not in envs.POSE_FEATURE_ENVS:
+            raise ValueError(
+                f"--mirror needs a humanoid environment {sorted(envs.POSE_FEATURE_ENVS)}, not {self.env!r}"
+            )
         if not self.hidden:
             self.hidden = default_hidden(self.env)
         if min(self.hidden) < 1:
@@ -73,6 +77,16 @@ class TrainingConfig:
     def policy_step_threads(self) -> int:
         """PyTorch threads of the policy's TRPO step: `step_threads`, by default one per CPU."""
         return self.step_threads or os.cpu_count() or 1
+
+
+def sample_mirror(config: TrainingConfig):
+    """What TRPO's `policy_step` takes as `mirror`: the environment's `Mirror.samples`
+    with `trpo.mirror`, else None."""
+    if not config.trpo.mirror:
+        return None
+    from gail_fast.humanoid import mirror_of
+
+    return mirror_of(config.env).samples
 
 
 def check_threads(name: str, threads: int | None) -> None:

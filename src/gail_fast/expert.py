@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from gail_fast.agent import Agent, TrainingConfig
+from gail_fast.agent import Agent, TrainingConfig, sample_mirror
 from gail_fast.loop import TrainingLoop, make_collector
 from gail_fast.rollout import Collector
 from gail_fast.trpo import fit_value, policy_step
@@ -46,6 +46,7 @@ def train_expert(
         cfg.trpo.vf_lr,
         cfg.seed,
     )
+    mirror = sample_mirror(cfg)
     with TrainingLoop("expert", cfg, out, agent, collector, CURVES, progress=progress) as loop:
         if resume:
             loop.resume()
@@ -54,7 +55,7 @@ def train_expert(
             # function's fit while the next rollout, which needs only the policy, runs
             with loop.alone():
                 stats, value_targets = policy_step(
-                    agent.policy, agent.value_fn, batch, batch.rewards, cfg.trpo, agent.generator
+                    agent.policy, agent.value_fn, batch, batch.rewards, cfg.trpo, agent.generator, mirror
                 )
             loop.collect_next()
             stats |= fit_value(agent.value_fn, agent.vf_optimizer, value_targets, cfg.trpo, agent.generator)

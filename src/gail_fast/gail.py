@@ -37,7 +37,7 @@ from torch import nn
 from tqdm import tqdm
 
 from gail_fast import _core, envs, humanoid
-from gail_fast.agent import Agent, TrainingConfig
+from gail_fast.agent import Agent, TrainingConfig, sample_mirror
 from gail_fast.bc import BC_STEPS, behaviour_cloning
 from gail_fast.config import check_range, param
 from gail_fast.demos import Demonstrations
@@ -367,6 +367,7 @@ def train_gail(
         state = {"discriminator": disc.state_dict(), "disc_optimizer": disc_optimizer.state_dict()}
         return state | ({"replay": replay.state_dict()} if replay else {})
 
+    mirror = sample_mirror(cfg)
     with TrainingLoop("gail", cfg, out, agent, collector, CURVES, disc_state, progress) as loop:
         if resume:
             state = loop.resume()
@@ -392,7 +393,7 @@ def train_gail(
             # needs only the policy, runs beside the rest (value function, discriminator)
             with loop.alone():
                 stats, value_targets = policy_step(
-                    agent.policy, agent.value_fn, batch, rewards, cfg.trpo, agent.generator
+                    agent.policy, agent.value_fn, batch, rewards, cfg.trpo, agent.generator, mirror
                 )
             loop.collect_next()
             stats |= fit_value(agent.value_fn, agent.vf_optimizer, value_targets, cfg.trpo, agent.generator)

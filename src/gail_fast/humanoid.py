@@ -217,3 +217,142 @@ def foot_contact_and_slide(kin: Kinematics, qpos: np.ndarray, dt: float, contact
     slide = np.linalg.norm(moved[..., :2] - start[:-1, :, :2], axis=2) / dt
     contact = (low[:-1] < contact_height) & (low[1:] < contact_height)
     return contact, slide
+
+
+def mirror_of(env_id: str) -> Mirror:
+    """The `Mirror` of a humanoid environment (`envs.POSE_FEATURE_ENVS`, whose observation
+    `Mirror.obs` maps); ValueError for any other."""
+    from gail_fast import envs
+
+    if env_id not in envs.POSE_FEATURE_ENVS:
+        raise ValueError(
+            f"a left-right mirror is defined for the humanoid environments {sorted(envs.POSE_FEATURE_ENVS)}, not {env_id!r}"
+        )
+    return Mirror(envs.FAST_ENVS[env_id].xml_path)
+
+
+def _partner(name: str) -> str:
+    """The name of the other side's counterpart (itself on the body's midline)."""
+    for a, b in (("left_", "right_"), ("right_", "left_")):
+        if name.startswith(a):
+            return b + name[len(a) :]
+    return name
+
+
+class Mirror:
+    """The humanoid's left-right mirror image, as signed permutations of its state,
+    observation and action: the reflection through the world's x-z plane (y -> -y), which
+    the flat floor and the left-right symmetric body leave the dynamics unchanged by. A
+    policy that trains on the mirror images of its samples too (`GAILConfig.mirror`)
+    learns a gait with no preferred side (symmetric data augmentation, as in Abdolhosseini
+    et al. 2019, "On Learning Symmetric Locomotion").
+
+    Derived from the model: each hinge joint maps to the one whose name swaps left_ and
+    right_ (itself on the midline), with the sign that takes a rotation about its world
+    axis to the reflected rotation about the partner's; actuators follow their joints.
+    Raises ValueError where the model is not symmetric so (unpaired names, axes that are
+    not each other's reflection, partners with different ranges or gains).
+
+    Each map is `(index, sign)`: `mirrored[..., i] = x[..., index[i]] * sign[i]`.
+    """
+
+    def __init__(self, xml_path: str | Path = MODEL_XML) -> None:
+        m = mujoco.MjModel.from_xml_path(str(xml_path))
+        d = mujoco.MjData(m)
+        mujoco.mj_kinematics(m, d)
+        if m.njnt < 1 or m.jnt_type[0] != mujoco.mjtJoint.mjJNT_FREE:
+            raise ValueError(f"{xml_path}: the humanoid's first joint must be its free root joint")
+        reflect = np.array([1.0, -1.0, 1.0])
+        # root: position (x, -y, z), orientation (w, -x, y, -z); linear velocity in the world
+        # frame (vx, -vy, vz), angular velocity in the body's frame, a pseudovector: (-wx, wy, -wz)
+        qpos_index, qpos_sign = list(range(7)), [1.0, -1.0, 1.0, 1.0, -1.0, 1.0, -1.0]
+        qvel_index, qvel_sign = list(range(6)), [1.0, -1.0, 1.0, -1.0, 1.0, -1.0]
+        joint_sign = np.zeros(m.njnt)
+        joint_partner = np.zeros(m.njnt, dtype=int)
+        for j in range(1, m.njnt):
+            name = m.joint(j).name
+            if m.jnt_type[j] != mujoco.mjtJoint.mjJNT_HINGE:
+                raise ValueError(f"{xml_path}: joint {name!r} is not a hinge; the mirror maps hinges only")
+            p = mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_JOINT, _partner(name))
+            if p < 0:
+                raise ValueError(f"{xml_path}: joint {name!r} has no counterpart {_partner(name)!r}")
+            # Reflection R turns a rotation by t about axis a into one by -t about R a.
+            cos = float((reflect * d.xaxis[j]) @ d.xaxis[p])
+            if abs(abs(cos) - 1.0) > 1e-6:
+                raise ValueError(f"{xml_path}: the axes of {name!r} and {m.joint(p).name!r} are not mirror images")
+            sign = -np.sign(cos)
+            low, high = sign * m.jnt_range[p]
+            if not np.allclose(sorted((low, high)), m.jnt_range[j]):
+                raise ValueError(f"{xml_path}: the ranges of {name!r} and {m.joint(p).name!r} do not mirror")
+            joint_partner[j], joint_sign[j] = p, sign
+            qpos_index.append(m.jnt_qposadr[p])
+            qpos_sign.append(sign)
+            qvel_index.append(m.jnt_dofadr[p])
+            qvel_sign.append(sign)
+        action_index, action_sign = [], []
+        for i in range(m.nu):
+            if m.actuator_trntype[i] != mujoco.mjtTrn.mjTRN_JOINT:
+                raise ValueError(f"{xml_path}: actuator {i} does not drive a joint")
+            j = m.actuator_trnid[i, 0]
+            match = np.flatnonzero(
+                (m.actuator_trnid[:, 0] == joint_partner[j]) & (m.actuator_trntype == m.actuator_trntype[i])
+            )
+            if len(match) != 1:
+                raise ValueError(
+                    f"{xml_path}: actuator {i} has no single counterpart on {m.joint(joint_partner[j]).name!r}"
+                )
+            k = int(match[0])
+            same = np.allclose(m.actuator_gainprm[i], m.actuator_gainprm[k]) and np.allclose(
+                m.actuator_biasprm[i], m.actuator_biasprm[k]
+            )
+            low, high = joint_sign[j] * m.actuator_ctrlrange[k]
+            if not same or not np.allclose(sorted((low, high)), m.actuator_ctrlrange[i]):
+                raise ValueError(f"{xml_path}: actuators {i} and {k} differ; their actions do not mirror")
+            action_index.append(k)
+            action_sign.append(joint_sign[j])
+        # z_t: the end effectors swap sides and, with the displacement, change the sign
+        # of their lateral (heading frame y) coordinate
+        sites = FEATURE_SITES[1:]
+        feature_index, feature_sign = [], []
+        for site in sites:
+            base = 3 * sites.index(_partner(site))
+            feature_index += [base, base + 1, base + 2]
+            feature_sign += [1.0, -1.0, 1.0]
+        feature_index += [3 * len(sites) + i for i in range(3)]
+        feature_sign += [1.0, -1.0, 1.0]
+
+        def pair(index: list, sign: list) -> tuple[np.ndarray, np.ndarray]:
+            return np.asarray(index, dtype=np.int64), np.asarray(sign, dtype=np.float64)
+
+        self.qpos = pair(qpos_index, qpos_sign)
+        self.qvel = pair(qvel_index, qvel_sign)
+        self.action = pair(action_index, action_sign)
+        self.features = pair(feature_index, feature_sign)
+        # The observation (humanoid_imitation.cc, `observe`): qpos[2:], qvel, z_t.
+        nq = m.nq
+        self.obs = pair(
+            [i - 2 for i in qpos_index[2:]]
+            + [nq - 2 + i for i in qvel_index]
+            + [nq - 2 + m.nv + i for i in feature_index],
+            [*qpos_sign[2:], *qvel_sign, *feature_sign],
+        )
+        for name in ("qpos", "qvel", "action", "features", "obs"):
+            index = getattr(self, name)[0]
+            assert sorted(index.tolist()) == list(range(len(index))), f"the {name} mirror is not a permutation"
+
+    def samples(self, obs, actions):
+        """The mirror images of observations and actions `(n, ...)`, as TRPO's
+        `policy_step` takes them."""
+        return self.apply(obs, self.obs), self.apply(actions, self.action)
+
+    @staticmethod
+    def apply(x, index_sign: tuple[np.ndarray, np.ndarray]):
+        """`x` `(..., n)` (numpy array or torch tensor) through one of the maps."""
+        index, sign = index_sign
+        if x.shape[-1] != len(index):
+            raise ValueError(f"the mirror maps {len(index)} entries, got an array of shape {tuple(x.shape)}")
+        if isinstance(x, np.ndarray):
+            return x[..., index] * sign
+        import torch
+
+        return x[..., torch.as_tensor(index)] * torch.as_tensor(sign, dtype=x.dtype)

@@ -55,6 +55,7 @@ class MocapConfig:
     )
     fvp_subsample: float = param(0.2, TRPO_DOCS["fvp_subsample"])
     vf_epochs: int = param(5, TRPO_DOCS["vf_epochs"])
+    mirror: bool = param(False, TRPO_DOCS["mirror"])
     out: str = param("runs/mocap", "Folder of the run (quick/ or full/ inside).")
     seed: int = param(0, "Seed of the networks, the sampling and the environments.")
     workers: int = param(
@@ -91,7 +92,9 @@ class MocapConfig:
 
     def trpo(self) -> TRPOConfig:
         """The recipe's TRPO settings."""
-        return TRPOConfig(gamma=0.99, gae_lambda=0.95, fvp_subsample=self.fvp_subsample, vf_epochs=self.vf_epochs)
+        return TRPOConfig(
+            gamma=0.99, gae_lambda=0.95, fvp_subsample=self.fvp_subsample, vf_epochs=self.vf_epochs, mirror=self.mirror
+        )
 
 
 def gail_config(cfg: MocapConfig, demos: Path) -> GAILConfig:

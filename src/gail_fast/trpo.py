@@ -44,6 +44,11 @@ class TRPOConfig:
     vf_lr: float = param(1e-3, "Adam learning rate of the value function.")
     vf_epochs: int = param(5, "Passes over the batch when fitting the value function.")
     vf_minibatches: int = param(8, "Minibatches per value-function pass.")
+    mirror: bool = param(
+        False,
+        "Also step the policy on the batch's left-right mirror images, with the same advantages "
+        "(symmetric data augmentation; the 21-joint humanoid only).",
+    )
 
     def __post_init__(self) -> None:
         check_range(self, "gamma", 0.0, 1.0, above=True)
@@ -263,13 +268,25 @@ def policy_step(
     rewards: np.ndarray,
     cfg: TRPOConfig,
     generator: torch.Generator | None = None,
+    mirror: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None = None,
 ) -> tuple[dict[str, float], ValueTargets]:
     """Steps 1-4 of `trpo_update`: the policy's step. Returns statistics and the value
     function's targets for step 5 (which the next rollout does not need: a trainer may
-    fit them while it runs)."""
-    policy.obs_norm.update(to_tensor(batch.obs))
+    fit them while it runs).
+
+    `mirror` maps observations and actions `(n, ...)` to their mirror images (for
+    `cfg.mirror`: `gail_fast.humanoid.Mirror.samples`); the policy then steps on both,
+    each mirror image with its original's advantage, and the normaliser sees both."""
+    if cfg.mirror and mirror is None:
+        raise ValueError("cfg.mirror needs the environment's mirror map (policy_step's `mirror`)")
     nstep, nenv = rewards.shape
     obs = to_tensor(batch.obs).reshape(nstep * nenv, -1)
+    actions = to_tensor(batch.actions).reshape(nstep * nenv, -1)
+    if cfg.mirror:
+        mirrored_obs, mirrored_actions = mirror(obs, actions)
+        policy.obs_norm.update(torch.cat([obs, mirrored_obs]))
+    else:
+        policy.obs_norm.update(to_tensor(batch.obs))
     with torch.no_grad():
         norm_obs = policy.obs_norm(obs)
         values = value_fn(norm_obs).numpy().reshape(nstep, nenv)
@@ -279,7 +296,8 @@ def policy_step(
     advantages, returns = gae(rewards, values, next_values, batch.terminated, batch.ended, cfg.gamma, cfg.gae_lambda)
     adv = torch.as_tensor(advantages.reshape(-1), dtype=torch.float32)
     adv = (adv - adv.mean()) / (adv.std() + 1e-8)
-    actions = to_tensor(batch.actions).reshape(nstep * nenv, -1)
+    if cfg.mirror:  # the value function's targets stay the batch's own (norm_obs, returns)
+        obs, actions, adv = torch.cat([obs, mirrored_obs]), torch.cat([actions, mirrored_actions]), adv.repeat(2)
 
     # 2. surrogate gradient. The old policy is the current one under the updated
     # normaliser, so that the probability ratio starts at 1 and the KL is measured from
