@@ -2,7 +2,7 @@
 
     python benchmarks/loop_speed.py [--setting humanoid --setting hopper] [--rounds 5]
         [--iterations 20] [--num-threads N] [--step-threads N] [--hidden 64 64]
-        [--fvp-subsample F] [--vf-epochs N] [--mirror]
+        [--fvp-subsample F] [--vf-epochs N] [--mirror] [--mirror-loss W]
 
 A round trains the setting's GAIL (`loop_settings.py`) from scratch for `--iterations`
 iterations, timed from the first rollout to the end of the last iteration (setup and
@@ -106,10 +106,13 @@ def main() -> None:
     parser.add_argument("--fvp-subsample", type=float, help="TRPO's, in place of the setting's")
     parser.add_argument("--vf-epochs", type=int, help="TRPO's, in place of the setting's")
     parser.add_argument("--mirror", action="store_true", help="TRPO's step on mirror images too (humanoid)")
+    parser.add_argument("--mirror-loss", type=float, help="TRPO's symmetry loss weight (humanoid)")
     args = parser.parse_args()
     trpo = {k: v for k, v in (("fvp_subsample", args.fvp_subsample), ("vf_epochs", args.vf_epochs)) if v is not None}
     if args.mirror:
         trpo["mirror"] = True
+    if args.mirror_loss is not None:
+        trpo["mirror_loss"] = args.mirror_loss
     with tempfile.TemporaryDirectory() as tmp:
         for setting in args.setting or SETTINGS:
             cfg = config(setting, make_demos(setting, Path(tmp)), args.iterations, args.num_threads, tuple(args.hidden))
@@ -126,7 +129,7 @@ def main() -> None:
             print(
                 f"{setting} ({cfg.env}, {cfg.num_envs} envs x {cfg.nstep}, {threads} simulator threads, {cfg.hidden} nets, "
                 f"policy step on {cfg.policy_step_threads} threads, Fisher products on {cfg.trpo.fvp_subsample:g} of the batch, "
-                f"{cfg.trpo.vf_epochs} value epochs, {'mirror images, ' if cfg.trpo.mirror else ''}"
+                f"{cfg.trpo.vf_epochs} value epochs, {'mirror images, ' if cfg.trpo.mirror else ''}{f'symmetry loss {cfg.trpo.mirror_loss:g}, ' if cfg.trpo.mirror_loss else ''}"
                 f"{args.iterations} iterations, {args.rounds} rounds): loop {statistics.median(loop):.0f} env-steps/s, "
                 f"simulator alone {statistics.median(sim):.0f}, ratio {statistics.median(ratio):.2f} "
                 f"({min(ratio):.2f}-{max(ratio):.2f})",

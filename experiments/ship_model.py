@@ -58,7 +58,7 @@ def main() -> None:
     # the flags of `train mocap` that differ from its defaults
     run_settings, defaults = cfg | cfg["trpo"], MocapConfig()
     flags = ""
-    for name in ("mode", "start_fraction", "fvp_subsample", "vf_epochs", "mirror"):
+    for name in ("mode", "start_fraction", "fvp_subsample", "vf_epochs", "mirror", "mirror_loss"):
         value, default = run_settings.get(name, getattr(defaults, name)), getattr(defaults, name)
         flag = name.replace("_", "-")
         if value != default:

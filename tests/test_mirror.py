@@ -12,8 +12,8 @@ from gail_fast import envs, humanoid
 from gail_fast.agent import TrainingConfig
 from gail_fast.humanoid import Mirror, mirror_of
 from gail_fast.nets import GaussianPolicy, ValueFunction
-from gail_fast.rollout import RolloutCollector
-from gail_fast.trpo import TRPOConfig, get_flat, policy_step
+from gail_fast.rollout import RolloutCollector, to_tensor
+from gail_fast.trpo import TRPOConfig, get_flat, policy_step, symmetry_loss
 
 HUMANOIDS = sorted(envs.POSE_FEATURE_ENVS)
 
@@ -92,8 +92,11 @@ def test_an_asymmetric_model_is_refused(tmp_path, old, new, message):
 def test_mirror_needs_a_humanoid():
     with pytest.raises(ValueError, match="humanoid"):
         mirror_of("Hopper-v5")
-    with pytest.raises(ValueError, match="--mirror needs a humanoid"):
-        TrainingConfig(env="Hopper-v5", trpo=TRPOConfig(mirror=True))
+    for trpo in (TRPOConfig(mirror=True), TRPOConfig(mirror_loss=1.0)):
+        with pytest.raises(ValueError, match="--mirror-loss need a humanoid"):
+            TrainingConfig(env="Hopper-v5", trpo=trpo)
+    with pytest.raises(ValueError, match="mirror_loss"):
+        TRPOConfig(mirror_loss=-1.0)
 
 
 @pytest.fixture(scope="module")
@@ -118,11 +121,19 @@ def _step(policy, batch, rewards, cfg, mirror):
     return get_flat(list(policy.parameters())), policy.obs_norm.mean.clone()
 
 
+class Identity:
+    def mirror_obs(self, obs):
+        return obs
+
+    def mirror_action(self, actions):
+        return actions
+
+
 def test_with_an_identity_mirror_the_step_is_the_plain_one(humanoid_batch):
     """The mirror images enter as a second half of the batch, averaged with the first."""
     _, policy, batch, rewards = humanoid_batch
     plain, plain_mean = _step(policy, batch, rewards, TRPOConfig(), None)
-    doubled, doubled_mean = _step(policy, batch, rewards, TRPOConfig(mirror=True), lambda o, a: (o, a))
+    doubled, doubled_mean = _step(policy, batch, rewards, TRPOConfig(mirror=True), Identity())
     torch.testing.assert_close(doubled_mean, plain_mean)
     torch.testing.assert_close(doubled, plain, atol=2e-5, rtol=1e-4)
 
@@ -139,8 +150,8 @@ def test_the_step_is_the_same_from_a_batch_or_its_mirror_image(humanoid_batch):
         last_obs=Mirror.apply(batch.last_obs, mirror.obs),
     )
     cfg = TRPOConfig(mirror=True)
-    one, one_mean = _step(policy, batch, rewards, cfg, mirror.samples)
-    other, other_mean = _step(policy, mirrored, rewards, cfg, mirror.samples)
+    one, one_mean = _step(policy, batch, rewards, cfg, mirror)
+    other, other_mean = _step(policy, mirrored, rewards, cfg, mirror)
     torch.testing.assert_close(one_mean, other_mean)
     torch.testing.assert_close(one, other, atol=2e-5, rtol=1e-4)
     plain, _ = _step(policy, batch, rewards, TRPOConfig(), None)
@@ -149,5 +160,31 @@ def test_the_step_is_the_same_from_a_batch_or_its_mirror_image(humanoid_batch):
 
 def test_policy_step_refuses_mirror_without_the_map(humanoid_batch):
     _, policy, batch, rewards = humanoid_batch
-    with pytest.raises(ValueError, match="mirror map"):
-        _step(policy, batch, rewards, TRPOConfig(mirror=True), None)
+    for cfg in (TRPOConfig(mirror=True), TRPOConfig(mirror_loss=1.0)):
+        with pytest.raises(ValueError, match="mirror map"):
+            _step(policy, batch, rewards, cfg, None)
+
+
+def test_the_symmetry_loss_makes_the_step_more_symmetric(humanoid_batch):
+    """The policy's asymmetry after a step falls as the loss's weight grows; with an
+    identity mirror there is none to lose, and the step is the plain one."""
+    mirror, policy, batch, rewards = humanoid_batch
+    policy = copy.deepcopy(policy)
+    with torch.no_grad():
+        policy.mean[-1].weight.normal_(0.0, 0.1)  # an asymmetric policy
+    obs = to_tensor(batch.obs).reshape(-1, policy.nobs)
+
+    def asymmetry(weight: float) -> float:
+        stepped = copy.deepcopy(policy)
+        value_fn = ValueFunction(71, (32, 32))
+        policy_step(stepped, value_fn, batch, rewards, TRPOConfig(mirror_loss=weight), mirror=mirror)
+        with torch.no_grad():
+            return symmetry_loss(stepped, stepped.mean(stepped.obs_norm(obs)), mirror.mirror_obs(obs), mirror).item()
+
+    before = symmetry_loss(policy, policy.mean(policy.obs_norm(obs)), mirror.mirror_obs(obs), mirror).item()
+    assert before > 0.1
+    plain, weak, strong = asymmetry(0.0), asymmetry(1.0), asymmetry(100.0)
+    assert strong < weak < plain
+    identity, _ = _step(policy, batch, rewards, TRPOConfig(mirror_loss=100.0), Identity())
+    plain_step, _ = _step(policy, batch, rewards, TRPOConfig(mirror=False), None)
+    torch.testing.assert_close(identity, plain_step, atol=2e-5, rtol=1e-4)

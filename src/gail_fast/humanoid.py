@@ -340,10 +340,13 @@ class Mirror:
             index = getattr(self, name)[0]
             assert sorted(index.tolist()) == list(range(len(index))), f"the {name} mirror is not a permutation"
 
-    def samples(self, obs, actions):
-        """The mirror images of observations and actions `(n, ...)`, as TRPO's
-        `policy_step` takes them."""
-        return self.apply(obs, self.obs), self.apply(actions, self.action)
+    def mirror_obs(self, obs):
+        """The mirror images of observations `(..., nobs)` (TRPO's `MirrorMap`)."""
+        return self.apply(obs, self.obs)
+
+    def mirror_action(self, actions):
+        """The mirror images of actions `(..., nact)` (TRPO's `MirrorMap`)."""
+        return self.apply(actions, self.action)
 
     @staticmethod
     def apply(x, index_sign: tuple[np.ndarray, np.ndarray]):

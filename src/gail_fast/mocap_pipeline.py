@@ -56,6 +56,7 @@ class MocapConfig:
     fvp_subsample: float = param(0.2, TRPO_DOCS["fvp_subsample"])
     vf_epochs: int = param(5, TRPO_DOCS["vf_epochs"])
     mirror: bool = param(False, TRPO_DOCS["mirror"])
+    mirror_loss: float = param(0.0, TRPO_DOCS["mirror_loss"])
     out: str = param("runs/mocap", "Folder of the run (quick/ or full/ inside).")
     seed: int = param(0, "Seed of the networks, the sampling and the environments.")
     workers: int = param(
@@ -93,7 +94,12 @@ class MocapConfig:
     def trpo(self) -> TRPOConfig:
         """The recipe's TRPO settings."""
         return TRPOConfig(
-            gamma=0.99, gae_lambda=0.95, fvp_subsample=self.fvp_subsample, vf_epochs=self.vf_epochs, mirror=self.mirror
+            gamma=0.99,
+            gae_lambda=0.95,
+            fvp_subsample=self.fvp_subsample,
+            vf_epochs=self.vf_epochs,
+            mirror=self.mirror,
+            mirror_loss=self.mirror_loss,
         )
 
 

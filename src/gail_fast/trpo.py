@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -49,6 +50,11 @@ class TRPOConfig:
         "Also step the policy on the batch's left-right mirror images, with the same advantages "
         "(symmetric data augmentation; the 21-joint humanoid only).",
     )
+    mirror_loss: float = param(
+        0.0,
+        "Weight of a symmetry loss in the policy's objective: the squared difference between the mean action "
+        "at each state's mirror image and the mirror image of the mean action (the 21-joint humanoid only; 0: off).",
+    )
 
     def __post_init__(self) -> None:
         check_range(self, "gamma", 0.0, 1.0, above=True)
@@ -57,8 +63,17 @@ class TRPOConfig:
         check_range(self, "cg_damping", 0.0)
         check_range(self, "fvp_subsample", 0.0, 1.0, above=True)
         check_range(self, "vf_lr", 0.0, above=True)
+        check_range(self, "mirror_loss", 0.0)
         for name in ("cg_iters", "backtrack_steps", "vf_epochs", "vf_minibatches"):
             check_range(self, name, 1)
+
+
+class MirrorMap(Protocol):
+    """An environment's left-right mirror, on observations and actions `(..., n)`."""
+
+    def mirror_obs(self, obs: torch.Tensor) -> torch.Tensor: ...
+
+    def mirror_action(self, actions: torch.Tensor) -> torch.Tensor: ...
 
 
 # ---- 1. advantages -------------------------------------------------------------------
@@ -268,22 +283,26 @@ def policy_step(
     rewards: np.ndarray,
     cfg: TRPOConfig,
     generator: torch.Generator | None = None,
-    mirror: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None = None,
+    mirror: MirrorMap | None = None,
 ) -> tuple[dict[str, float], ValueTargets]:
     """Steps 1-4 of `trpo_update`: the policy's step. Returns statistics and the value
     function's targets for step 5 (which the next rollout does not need: a trainer may
     fit them while it runs).
 
-    `mirror` maps observations and actions `(n, ...)` to their mirror images (for
-    `cfg.mirror`: `gail_fast.humanoid.Mirror.samples`); the policy then steps on both,
-    each mirror image with its original's advantage, and the normaliser sees both."""
-    if cfg.mirror and mirror is None:
-        raise ValueError("cfg.mirror needs the environment's mirror map (policy_step's `mirror`)")
+    `mirror` (`cfg.mirror` or `cfg.mirror_loss`: the environment's, such as
+    `gail_fast.humanoid.Mirror`) gives the mirror images of observations and actions;
+    the normaliser then sees the batch's observations and their mirror images. With
+    `cfg.mirror` the policy steps on both, each mirror image with its original's
+    advantage; with `cfg.mirror_loss` w, the step's objective is the surrogate minus w
+    times `symmetry_loss`."""
+    mirrored = cfg.mirror or cfg.mirror_loss > 0
+    if mirrored and mirror is None:
+        raise ValueError("cfg.mirror and cfg.mirror_loss need the environment's mirror map (policy_step's `mirror`)")
     nstep, nenv = rewards.shape
     obs = to_tensor(batch.obs).reshape(nstep * nenv, -1)
     actions = to_tensor(batch.actions).reshape(nstep * nenv, -1)
-    if cfg.mirror:
-        mirrored_obs, mirrored_actions = mirror(obs, actions)
+    if mirrored:
+        mirrored_obs = mirror.mirror_obs(obs)
         policy.obs_norm.update(torch.cat([obs, mirrored_obs]))
     else:
         policy.obs_norm.update(to_tensor(batch.obs))
@@ -297,7 +316,8 @@ def policy_step(
     adv = torch.as_tensor(advantages.reshape(-1), dtype=torch.float32)
     adv = (adv - adv.mean()) / (adv.std() + 1e-8)
     if cfg.mirror:  # the value function's targets stay the batch's own (norm_obs, returns)
-        obs, actions, adv = torch.cat([obs, mirrored_obs]), torch.cat([actions, mirrored_actions]), adv.repeat(2)
+        obs, actions = torch.cat([obs, mirrored_obs]), torch.cat([actions, mirror.mirror_action(actions)])
+        adv = adv.repeat(2)
 
     # 2. surrogate gradient. The old policy is the current one under the updated
     # normaliser, so that the probability ratio starts at 1 and the KL is measured from
@@ -308,7 +328,10 @@ def policy_step(
     old_dist = torch.distributions.Normal(dist.mean.detach(), dist.stddev.detach())
     old_log_probs = log_probs.detach()
     surrogate = (torch.exp(log_probs - old_log_probs) * adv).mean()
-    g = flat_grad(surrogate, params)
+    symmetry = torch.zeros(())
+    if cfg.mirror_loss > 0:
+        symmetry = symmetry_loss(policy, dist.mean, mirrored_obs, mirror)
+    g = flat_grad(surrogate - cfg.mirror_loss * symmetry, params)
 
     # 3. natural direction by conjugate gradient
     fvp_obs = obs
@@ -324,10 +347,13 @@ def policy_step(
     tried: dict[str, float] = {"kl": 0.0}  # a rejected step restores the old policy: KL 0
 
     def kl_of_step() -> float:
-        # One forward pass gives both: the line search asks for the KL, then the surrogate.
+        # One forward pass gives both: the line search asks for the KL, then the objective.
         dist = policy(obs)
         ratio = torch.exp(dist.log_prob(actions).sum(-1) - old_log_probs)
-        tried["surrogate"] = (ratio * adv).mean().item()
+        objective = (ratio * adv).mean()
+        if cfg.mirror_loss > 0:
+            objective -= cfg.mirror_loss * symmetry_loss(policy, dist.mean, mirrored_obs, mirror)
+        tried["objective"] = objective.item()
         tried["kl"] = kl_divergence(old_dist, dist).sum(-1).mean().item()
         return tried["kl"]
 
@@ -336,16 +362,18 @@ def policy_step(
             params,
             get_flat(params),
             full_step,
-            lambda: tried["surrogate"],
+            lambda: tried["objective"],
             kl_of_step,
             cfg.max_kl,
             cfg.backtrack_steps,
-            old_value=surrogate.item(),
+            old_value=(surrogate - cfg.mirror_loss * symmetry).item(),
         )
     kl = tried["kl"] if accepted else 0.0
     # A Gaussian's entropy: its state-independent log std alone.
     entropy = (policy.log_std.detach() + 0.5 * (1.0 + math.log(2 * math.pi))).sum().item()
+    symmetric = {"symmetry_loss": symmetry.item()} if cfg.mirror_loss > 0 else {}
     return {
+        **symmetric,
         "kl": kl,
         "entropy": entropy,
         "surrogate_before": surrogate.item(),
@@ -354,6 +382,17 @@ def policy_step(
         "line_search_tries": float(tries),
         "policy_std": policy.log_std.exp().mean().item(),
     }, ValueTargets(norm_obs, returns)
+
+
+def symmetry_loss(
+    policy: GaussianPolicy, mean: torch.Tensor, mirrored_obs: torch.Tensor, mirror: MirrorMap
+) -> torch.Tensor:
+    """How far the policy is from left-right symmetric on a batch (Yu et al. 2018,
+    "Learning Symmetric and Low-Energy Locomotion"): the mean over states of the squared
+    distance between the mean action at a state's mirror image and the mirror image of
+    the mean action `mean` `(n, nact)` at the state."""
+    mirrored_mean = policy.mean(policy.obs_norm(mirrored_obs))
+    return (mirrored_mean - mirror.mirror_action(mean)).pow(2).sum(-1).mean()
 
 
 def next_state_values(policy: GaussianPolicy, value_fn: ValueFunction, batch: Batch, values: np.ndarray) -> np.ndarray:
