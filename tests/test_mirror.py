@@ -97,6 +97,8 @@ def test_mirror_needs_a_humanoid():
             TrainingConfig(env="Hopper-v5", trpo=trpo)
     with pytest.raises(ValueError, match="mirror_loss"):
         TRPOConfig(mirror_loss=-1.0)
+    with pytest.raises(ValueError, match="choose one"):
+        TRPOConfig(mirror=True, mirror_loss=1.0)
 
 
 @pytest.fixture(scope="module")

@@ -64,6 +64,8 @@ class TRPOConfig:
         check_range(self, "fvp_subsample", 0.0, 1.0, above=True)
         check_range(self, "vf_lr", 0.0, above=True)
         check_range(self, "mirror_loss", 0.0)
+        if self.mirror and self.mirror_loss > 0:
+            raise ValueError("mirror and mirror_loss are two ways to a symmetric policy; choose one")
         for name in ("cg_iters", "backtrack_steps", "vf_epochs", "vf_minibatches"):
             check_range(self, name, 1)
 
