@@ -108,11 +108,13 @@ def main() -> None:
     parser.add_argument("--mirror", action="store_true", help="TRPO's step on mirror images too (humanoid)")
     parser.add_argument("--mirror-loss", type=float, help="TRPO's symmetry loss weight (humanoid)")
     args = parser.parse_args()
-    trpo = {k: v for k, v in (("fvp_subsample", args.fvp_subsample), ("vf_epochs", args.vf_epochs)) if v is not None}
-    if args.mirror:
-        trpo["mirror"] = True
-    if args.mirror_loss is not None:
-        trpo["mirror_loss"] = args.mirror_loss
+    overrides = {
+        "fvp_subsample": args.fvp_subsample,
+        "vf_epochs": args.vf_epochs,
+        "mirror": args.mirror or None,
+        "mirror_loss": args.mirror_loss,
+    }
+    trpo = {k: v for k, v in overrides.items() if v is not None}
     with tempfile.TemporaryDirectory() as tmp:
         for setting in args.setting or SETTINGS:
             cfg = config(setting, make_demos(setting, Path(tmp)), args.iterations, args.num_threads, tuple(args.hidden))

@@ -64,7 +64,7 @@ class TrainingConfig:
         check_workers(self.workers, self.ray_address, self.num_envs)
         check_range(self, "init_log_std")
         check_range(self, "plot_every", 0.0)
-        if (self.trpo.mirror or self.trpo.mirror_loss > 0) and self.env not in envs.POSE_FEATURE_ENVS:
+        if self.trpo.mirrored and self.env not in envs.POSE_FEATURE_ENVS:
             raise ValueError(
                 f"--mirror and --mirror-loss need a humanoid environment {sorted(envs.POSE_FEATURE_ENVS)}, not {self.env!r}"
             )
@@ -81,8 +81,8 @@ class TrainingConfig:
 
 def sample_mirror(config: TrainingConfig):
     """What TRPO's `policy_step` takes as `mirror`: the environment's `humanoid.Mirror`
-    with `trpo.mirror` or `trpo.mirror_loss`, else None."""
-    if not (config.trpo.mirror or config.trpo.mirror_loss > 0):
+    where `trpo.mirrored`, else None."""
+    if not config.trpo.mirrored:
         return None
     from gail_fast.humanoid import mirror_of
 

@@ -242,10 +242,9 @@ def _partner(name: str) -> str:
 class Mirror:
     """The humanoid's left-right mirror image, as signed permutations of its state,
     observation and action: the reflection through the world's x-z plane (y -> -y), which
-    the flat floor and the left-right symmetric body leave the dynamics unchanged by. A
-    policy that trains on the mirror images of its samples too (`GAILConfig.mirror`)
-    learns a gait with no preferred side (symmetric data augmentation, as in Abdolhosseini
-    et al. 2019, "On Learning Symmetric Locomotion").
+    the flat floor and the left-right symmetric body leave the dynamics unchanged by.
+    TRPO uses it to push the policy towards a gait with no preferred side
+    (`TRPOConfig.mirror`, `TRPOConfig.mirror_loss`).
 
     Derived from the model: each hinge joint maps to the one whose name swaps left_ and
     right_ (itself on the midline), with the sign that takes a rotation about its world

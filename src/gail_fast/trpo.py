@@ -69,6 +69,11 @@ class TRPOConfig:
         for name in ("cg_iters", "backtrack_steps", "vf_epochs", "vf_minibatches"):
             check_range(self, name, 1)
 
+    @property
+    def mirrored(self) -> bool:
+        """Whether the step needs the environment's mirror (`policy_step`'s `mirror`)."""
+        return self.mirror or self.mirror_loss > 0
+
 
 class MirrorMap(Protocol):
     """An environment's left-right mirror, on observations and actions `(..., n)`."""
@@ -297,13 +302,12 @@ def policy_step(
     `cfg.mirror` the policy steps on both, each mirror image with its original's
     advantage; with `cfg.mirror_loss` w, the step's objective is the surrogate minus w
     times `symmetry_loss`."""
-    mirrored = cfg.mirror or cfg.mirror_loss > 0
-    if mirrored and mirror is None:
+    if cfg.mirrored and mirror is None:
         raise ValueError("cfg.mirror and cfg.mirror_loss need the environment's mirror map (policy_step's `mirror`)")
     nstep, nenv = rewards.shape
     obs = to_tensor(batch.obs).reshape(nstep * nenv, -1)
     actions = to_tensor(batch.actions).reshape(nstep * nenv, -1)
-    if mirrored:
+    if cfg.mirrored:
         mirrored_obs = mirror.mirror_obs(obs)
         policy.obs_norm.update(torch.cat([obs, mirrored_obs]))
     else:
