@@ -3,7 +3,7 @@
 - humanoid: the walking recipe of `python -m gail_fast.train mocap`
   (`mocap_pipeline.gail_config`): two CMU walks and their mirror images, `--mode zv`,
   least-squares discriminator, replay, starts from recorded states, 64 envs x 256 steps,
-  Fisher products on a fifth of the batch, 3 x 150 networks;
+  Fisher products on a fifth of the batch, the symmetry loss, 3 x 150 networks;
 - hopper: the Hopper experiment (`experiments/gail_hopper.sh`): `--mode sa`, 16 envs x
   256 steps, gradient penalty 1, 2 x 64 networks, on 10 synthetic demonstrations of
   1000 steps (what is in them does not change what the loop costs).

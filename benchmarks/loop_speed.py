@@ -112,7 +112,8 @@ def main() -> None:
         "fvp_subsample": args.fvp_subsample,
         "vf_epochs": args.vf_epochs,
         "mirror": args.mirror or None,
-        "mirror_loss": args.mirror_loss,
+        # the humanoid recipe's symmetry loss gives way to augmentation: TRPO takes one of the two
+        "mirror_loss": 0.0 if args.mirror and args.mirror_loss is None else args.mirror_loss,
     }
     trpo = {k: v for k, v in overrides.items() if v is not None}
     with tempfile.TemporaryDirectory() as tmp:
