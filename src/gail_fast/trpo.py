@@ -65,7 +65,10 @@ class TRPOConfig:
         check_range(self, "vf_lr", 0.0, above=True)
         check_range(self, "mirror_loss", 0.0)
         if self.mirror and self.mirror_loss > 0:
-            raise ValueError("mirror and mirror_loss are two ways to a symmetric policy; choose one")
+            raise ValueError(
+                "mirror and mirror_loss are two ways to a symmetric policy; choose one "
+                "(--mirror with --mirror-loss 0: train mocap's recipe has the loss)"
+            )
         for name in ("cg_iters", "backtrack_steps", "vf_epochs", "vf_minibatches"):
             check_range(self, name, 1)
 
