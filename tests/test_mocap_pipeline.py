@@ -1,5 +1,7 @@
 """`train mocap`: the humanoid's whole path on the shipped walks, and model folders."""
 
+import re
+
 import pytest
 
 from gail_fast import train
@@ -31,6 +33,8 @@ def test_quick_run_retargets_trains_and_reports(quick_run):
     assert "goals met:" in printed and ("[x] no falls" in printed or "[ ] no falls" in printed)
     for metric in ("speed_mps", "step_rate_hz", "frechet_z2_run"):
         assert metric in printed
+    # the trained clips' own distance to the reference walk, beside the policy's
+    assert re.search(r"\d\.\d{3}   \(the trained clips to the reference walk\)", printed)
 
 
 def test_a_second_run_reuses_every_stage(quick_run, capsys):

@@ -176,7 +176,9 @@ def assess(
     (`trained`, mirrored episodes after each clip); heading drift under 30 degrees; both
     feet off the floor under 5% of the time; a stance foot sliding under 0.1 m/s; z_t
     windows at most twice as far (Frechet) from the reference walk as the first two
-    trained clips are from each other, and under half as far as from a run (`running`)."""
+    trained clips are from each other, and under half as far as from a run (`running`).
+    `frechet_z2_trained` is the trained clips' own distance to the reference walk: what a
+    policy that reproduced them exactly would score."""
     from gail_fast import envs
 
     kin = humanoid.Kinematics(envs.FAST_ENVS[env_id].xml_path)
@@ -184,7 +186,9 @@ def assess(
     result = side_by_side(kin, run, reference)
     clips, clip_z = reference_metrics(kin, trained, run.dt)
     _, run_z = reference_metrics(kin, running, run.dt)
+    _, reference_z = reference_metrics(kin, reference, run.dt)
     result["trained"] = clips.as_dict()
+    result["frechet_z2_trained"] = frechet_distance(windows(clip_z), windows(reference_z))
     result["frechet_z2_run"] = frechet_distance(windows(run.features), windows(run_z))
     originals = clip_z[0::2] if len(clip_z) >= 4 else clip_z  # without their mirror images
     pair = frechet_distance(windows(originals[:1]), windows(originals[1:2])) if len(originals) >= 2 else None
@@ -217,6 +221,7 @@ def format_assessment(result: dict) -> str:
         )
     lines.append(f"{'frechet_z2':20s}{result['frechet_z2']:10.3f}   (to the reference walk)")
     lines.append(f"{'frechet_z2_run':20s}{result['frechet_z2_run']:10.3f}   (to the run)")
+    lines.append(f"{'':20s}{result['frechet_z2_trained']:10.3f}   (the trained clips to the reference walk)")
     if result["frechet_z2_trained_pair"] is not None:
         lines.append(f"{'':20s}{result['frechet_z2_trained_pair']:10.3f}   (between the first two trained clips)")
     met = sum(result["goals"].values())
