@@ -1,0 +1,140 @@
+"""Where a humanoid policy's foot slide comes from: MuJoCo's own contacts, and the same
+policy under other foot-floor physics.
+
+    python experiments/foot_contact.py FILE_OR_RUN [--seed 30000] [--foot-friction 2]
+        [--noslip 5] [--condim 6] [--elliptic]
+
+Rolls the deterministic policy out from the standing reset (4 episodes of 600 steps, the
+first 100 left out), then per frame in which one foot alone is on the floor by the walking
+metrics' test (`humanoid.foot_contact_and_slide`): the metric's slide beside the horizontal
+speed of the simulator's own contact points on that foot (from its Jacobian at each
+contact), and how deep the feet sink into the floor. With any physics flag the model's XML
+is copied and edited (feet's friction or contact dimension, the solver's no-slip pass,
+elliptic friction cones) and the policy, trained on the original, runs in that copy; the
+walking metrics (`walking.assess`, 8 episodes) follow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import mujoco
+import numpy as np
+import torch
+
+from gail_fast import envs, humanoid, walking
+from gail_fast.mocap_pipeline import ENV_ID, comparison_clips
+from gail_fast.runs import load_policy
+
+FOOT_GEOM = re.compile(r'(<geom name="(left|right)_foot"[^/]*)/>')
+
+
+def edited_model(spec: envs.FastEnvSpec, args: argparse.Namespace, folder: Path) -> Path:
+    """A copy of the model's assets with the asked foot-floor physics; its main XML's path."""
+    shutil.copytree(spec.xml_path.parent, folder, dirs_exist_ok=True)
+    extra = ""
+    if args.foot_friction is not None:
+        extra += f' friction="{args.foot_friction} 0.05 0.05"'
+    if args.condim is not None:
+        extra += f' condim="{args.condim}"'
+    body = folder / "humanoid21_body.xml"
+    text, count = FOOT_GEOM.subn(lambda m: f"{m.group(1)}{extra}/>", body.read_text())
+    if count != 2:
+        raise SystemExit(f"expected the two foot geoms in {body}, found {count}")
+    body.write_text(text)
+    option = ""
+    if args.noslip:
+        option += f' noslip_iterations="{args.noslip}"'
+    if args.elliptic:
+        option += ' cone="elliptic" impratio="10"'
+    main = folder / spec.xml_path.name
+    main.write_text(main.read_text().replace("<option ", f"<option{option} ", 1))
+    return main
+
+
+def contact_speeds(xml: Path, qpos: np.ndarray, qvel: np.ndarray, feet: list[int]):
+    """Per frame and foot: median horizontal speed of the simulator's contact points on the
+    foot (NaN without contact), and every contact's depth (m)."""
+    m = mujoco.MjModel.from_xml_path(str(xml))
+    d = mujoco.MjData(m)
+    jacp = np.zeros((3, m.nv))
+    speed, depth = np.full((len(qpos), 2), np.nan), []
+    for t in range(len(qpos)):
+        d.qpos[:], d.qvel[:] = qpos[t], qvel[t]
+        mujoco.mj_forward(m, d)
+        per_foot = [[], []]
+        for c in (d.contact[i] for i in range(d.ncon)):
+            for k, g in enumerate(feet):
+                if g in (c.geom1, c.geom2):
+                    mujoco.mj_jac(m, d, jacp, None, c.pos, m.geom_bodyid[g])
+                    per_foot[k].append(np.linalg.norm((jacp @ d.qvel)[:2]))
+                    depth.append(-c.dist)
+        for k in range(2):
+            if per_foot[k]:
+                speed[t, k] = np.median(per_foot[k])
+    return speed, np.array(depth)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("checkpoint", type=Path, help="a checkpoint file, run folder or model folder")
+    parser.add_argument("--seed", type=int, default=30_000, help="the first episode's seed")
+    parser.add_argument("--foot-friction", type=float, help="the feet's sliding friction (model: 1)")
+    parser.add_argument("--condim", type=int, choices=(1, 3, 4, 6), help="the feet's contact dimension (model: 3)")
+    parser.add_argument("--noslip", type=int, default=0, help="no-slip solver iterations (model: 0)")
+    parser.add_argument("--elliptic", action="store_true", help="elliptic friction cones, impratio 10")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    policy, env_id, _ = load_policy(args.checkpoint, ENV_ID)
+    spec = envs.FAST_ENVS[env_id]
+    with tempfile.TemporaryDirectory() as tmp:
+        edited = args.foot_friction is not None or args.condim is not None or args.noslip or args.elliptic
+        if edited:
+            spec = dataclasses.replace(spec, xml_path=edited_model(spec, args, Path(tmp)))
+            envs.FAST_ENVS[env_id] = spec  # this process's environments load the copy
+        kin = humanoid.Kinematics(spec.xml_path)
+        env = envs.make(env_id, num_envs=4, max_episode_steps=600)
+        obs, _ = env.reset(seed=args.seed)
+        low, high = env.single_action_space.low, env.single_action_space.high
+        states = []
+        for _ in range(600):
+            states.append(env.get_state())
+            with torch.no_grad():
+                action = policy.act(torch.as_tensor(obs, dtype=torch.float32), True)[0].numpy()
+            obs, _, terminated, _, _ = env.step(np.clip(action, low, high))
+            if terminated.any():
+                raise SystemExit("an episode fell within 600 steps: no steady gait to measure")
+        env.close()
+        slides, speeds, depths = [], [], []
+        for i in range(4):
+            qpos = np.array([q[i] for q, _ in states])[100:]
+            qvel = np.array([v[i] for _, v in states])[100:]
+            contact, slide = humanoid.foot_contact_and_slide(kin, qpos, env.dt)
+            speed, depth = contact_speeds(spec.xml_path, qpos[:-1], qvel[:-1], list(kin.foot_geoms))
+            single = contact & ~(contact[:, :1] & contact[:, 1:]) & ~np.isnan(speed)
+            slides.append(slide[single])
+            speeds.append(speed[single])
+            depths.append(depth)
+        slide, speed, depth = (np.concatenate(x) for x in (slides, speeds, depths))
+        print(
+            f"one foot on the floor, {len(slide)} foot-frames: metric slide median {np.median(slide):.3f} m/s, "
+            f"the simulator's contact points {np.median(speed):.3f} m/s (75th percentile {np.percentile(speed, 75):.3f}); "
+            f"contact depth median {1000 * np.median(depth):.1f} mm, 90th percentile {1000 * np.percentile(depth, 90):.1f} mm"
+        )
+        r = walking.assess(policy, env_id, *comparison_clips(), episodes=8, seed=args.seed)
+        p = r["policy"]
+        print(
+            f"walking ({'edited physics' if edited else 'the model'}): falls {p['fall_fraction']:.3f}, "
+            f"{p['speed_mps']:.2f} m/s, drift {p['heading_drift_deg']:.1f} deg, {p['step_rate_hz']:.2f} steps/s, "
+            f"slide {p['foot_slide_mps']:.3f} m/s, Frechet {r['frechet_z2']:.3f}, "
+            f"goals {sum(r['goals'].values())} of {len(r['goals'])}"
+        )
+
+
+if __name__ == "__main__":
+    main()
