@@ -34,8 +34,31 @@ from gail_fast.runs import load_policy
 FOOT_GEOM = re.compile(r'(<geom name="(left|right)_foot"[^/]*)/>')
 
 
-def edited_model(spec: envs.FastEnvSpec, args: argparse.Namespace, folder: Path) -> Path:
-    """A copy of the model's assets with the asked foot-floor physics; its main XML's path."""
+def add_physics_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--foot-friction", type=float, help="the feet's sliding friction (model: 1)")
+    parser.add_argument("--condim", type=int, choices=(1, 3, 4, 6), help="the feet's contact dimension (model: 3)")
+    parser.add_argument("--noslip", type=int, default=0, help="no-slip solver iterations (model: 0)")
+    parser.add_argument("--elliptic", action="store_true", help="elliptic friction cones, impratio 10")
+
+
+def physics_edits(args: argparse.Namespace) -> dict:
+    """The asked edits, by flag name; empty for the model as it is."""
+    edits = {
+        "foot_friction": args.foot_friction,
+        "condim": args.condim,
+        "noslip": args.noslip,
+        "elliptic": args.elliptic,
+    }
+    return {key: value for key, value in edits.items() if value not in (None, 0, False)}
+
+
+def use_edited_physics(env_id: str, args: argparse.Namespace, folder: Path) -> envs.FastEnvSpec:
+    """Copies the model's assets into `folder` with the asked foot-floor physics and points
+    this process's `env_id` environments at the copy; returns its spec (unchanged when
+    nothing is asked)."""
+    spec = envs.FAST_ENVS[env_id]
+    if not physics_edits(args):
+        return spec
     shutil.copytree(spec.xml_path.parent, folder, dirs_exist_ok=True)
     extra = ""
     if args.foot_friction is not None:
@@ -54,7 +77,9 @@ def edited_model(spec: envs.FastEnvSpec, args: argparse.Namespace, folder: Path)
         option += ' cone="elliptic" impratio="10"'
     main = folder / spec.xml_path.name
     main.write_text(main.read_text().replace("<option ", f"<option{option} ", 1))
-    return main
+    spec = dataclasses.replace(spec, xml_path=main)
+    envs.FAST_ENVS[env_id] = spec
+    return spec
 
 
 def contact_speeds(xml: Path, qpos: np.ndarray, qvel: np.ndarray, feet: list[int]):
@@ -84,19 +109,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("checkpoint", type=Path, help="a checkpoint file, run folder or model folder")
     parser.add_argument("--seed", type=int, default=30_000, help="the first episode's seed")
-    parser.add_argument("--foot-friction", type=float, help="the feet's sliding friction (model: 1)")
-    parser.add_argument("--condim", type=int, choices=(1, 3, 4, 6), help="the feet's contact dimension (model: 3)")
-    parser.add_argument("--noslip", type=int, default=0, help="no-slip solver iterations (model: 0)")
-    parser.add_argument("--elliptic", action="store_true", help="elliptic friction cones, impratio 10")
+    add_physics_arguments(parser)
     args = parser.parse_args()
     torch.set_num_threads(1)
     policy, env_id, _ = load_policy(args.checkpoint, ENV_ID)
-    spec = envs.FAST_ENVS[env_id]
     with tempfile.TemporaryDirectory() as tmp:
-        edited = args.foot_friction is not None or args.condim is not None or args.noslip or args.elliptic
-        if edited:
-            spec = dataclasses.replace(spec, xml_path=edited_model(spec, args, Path(tmp)))
-            envs.FAST_ENVS[env_id] = spec  # this process's environments load the copy
+        spec = use_edited_physics(env_id, args, Path(tmp))
+        edited = bool(physics_edits(args))
         kin = humanoid.Kinematics(spec.xml_path)
         env = envs.make(env_id, num_envs=4, max_episode_steps=600)
         obs, _ = env.reset(seed=args.seed)
