@@ -1,7 +1,7 @@
 """Where a humanoid policy's foot slide comes from: MuJoCo's own contacts, and the same
 policy under other foot-floor physics.
 
-    python experiments/foot_contact.py FILE_OR_RUN [--seed 30000] [--foot-friction 2]
+    python experiments/foot_contact.py FILE_OR_RUN [--seed 30000] [--episodes 8] [--foot-friction 2]
         [--noslip 5] [--condim 6] [--elliptic]
 
 Rolls the deterministic policy out from the standing reset (4 episodes of 600 steps, the
@@ -10,8 +10,9 @@ metrics' test (`humanoid.foot_contact_and_slide`): the metric's slide beside the
 speed of the simulator's own contact points on that foot (from its Jacobian at each
 contact), and how deep the feet sink into the floor. With any physics flag the model's XML
 is copied and edited (feet's friction or contact dimension, the solver's no-slip pass,
-elliptic friction cones) and the policy, trained on the original, runs in that copy; the
-walking metrics (`walking.assess`, 8 episodes) follow.
+elliptic friction cones) and the policy runs in that copy: one trained on the model as it
+is, or one that `train_foot_physics.py` trained with the same edits. The walking metrics
+(`walking.assess`, --episodes 8) follow.
 """
 
 from __future__ import annotations
@@ -109,6 +110,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("checkpoint", type=Path, help="a checkpoint file, run folder or model folder")
     parser.add_argument("--seed", type=int, default=30_000, help="the first episode's seed")
+    parser.add_argument("--episodes", type=int, default=8, help="episodes of the walking metrics")
     add_physics_arguments(parser)
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -120,17 +122,16 @@ def main() -> None:
         env = envs.make(env_id, num_envs=4, max_episode_steps=600)
         obs, _ = env.reset(seed=args.seed)
         low, high = env.single_action_space.low, env.single_action_space.high
-        states = []
+        states, up = [], np.ones(4, dtype=bool)
         for _ in range(600):
             states.append(env.get_state())
             with torch.no_grad():
                 action = policy.act(torch.as_tensor(obs, dtype=torch.float32), True)[0].numpy()
             obs, _, terminated, _, _ = env.step(np.clip(action, low, high))
-            if terminated.any():
-                raise SystemExit("an episode fell within 600 steps: no steady gait to measure")
+            up &= ~terminated  # a fallen episode's later frames are another's
         env.close()
         slides, speeds, depths = [], [], []
-        for i in range(4):
+        for i in np.flatnonzero(up):
             qpos = np.array([q[i] for q, _ in states])[100:]
             qvel = np.array([v[i] for _, v in states])[100:]
             contact, slide = humanoid.foot_contact_and_slide(kin, qpos, env.dt)
@@ -139,13 +140,19 @@ def main() -> None:
             slides.append(slide[single])
             speeds.append(speed[single])
             depths.append(depth)
-        slide, speed, depth = (np.concatenate(x) for x in (slides, speeds, depths))
-        print(
-            f"one foot on the floor, {len(slide)} foot-frames: metric slide median {np.median(slide):.3f} m/s, "
-            f"the simulator's contact points {np.median(speed):.3f} m/s (75th percentile {np.percentile(speed, 75):.3f}); "
-            f"contact depth median {1000 * np.median(depth):.1f} mm, 90th percentile {1000 * np.percentile(depth, 90):.1f} mm"
-        )
-        r = walking.assess(policy, env_id, *comparison_clips(), episodes=8, seed=args.seed)
+        slide, speed, depth = (np.concatenate(x) if x else np.empty(0) for x in (slides, speeds, depths))
+        if len(slide):
+            print(
+                f"{len(slides)} of 4 episodes up for 600 steps; one foot on the floor, {len(slide)} foot-frames: "
+                f"metric slide median {np.median(slide):.3f} m/s, the simulator's contact points "
+                f"{np.median(speed):.3f} m/s (75th percentile {np.percentile(speed, 75):.3f}); contact depth median "
+                f"{1000 * np.median(depth):.1f} mm, 90th percentile {1000 * np.percentile(depth, 90):.1f} mm"
+            )
+        else:
+            print(
+                f"{len(slides)} of 4 episodes up for 600 steps, none with one foot alone on the floor: no gait to measure"
+            )
+        r = walking.assess(policy, env_id, *comparison_clips(), episodes=args.episodes, seed=args.seed)
         p = r["policy"]
         print(
             f"walking ({'edited physics' if edited else 'the model'}): falls {p['fall_fraction']:.3f}, "
