@@ -103,6 +103,7 @@ class Rollout:
     """One episode per simulation: states, features and how each ended."""
 
     qpos: list[np.ndarray]  # (nframe_i, nq)
+    qvel: list[np.ndarray]  # (nframe_i, nv)
     features: list[np.ndarray]  # (nframe_i, POSE_FEATURES)
     fell: list[bool]
     dt: float
@@ -122,20 +123,21 @@ def rollout(policy, env_id: str, episodes: int = 8, steps: int = 1000, seed: int
     env = envs.make(env_id, num_envs=episodes, max_episode_steps=steps)
     obs, _ = env.reset(seed=seed)
     low, high = env.single_action_space.low, env.single_action_space.high
-    qs, zs = [[] for _ in range(episodes)], [[] for _ in range(episodes)]
+    qs, vs, zs = ([[] for _ in range(episodes)] for _ in range(3))
     fell, done = [False] * episodes, np.zeros(episodes, dtype=bool)
     while not done.all():
-        qpos, _ = env.get_state()
+        qpos, qvel = env.get_state()
         with torch.no_grad():
             action = policy.act(torch.as_tensor(obs, dtype=torch.float32), deterministic)[0].numpy()
         for i in np.flatnonzero(~done):
             qs[i].append(qpos[i])
+            vs[i].append(qvel[i])
             zs[i].append(obs[i, -_core.POSE_FEATURES :])
         obs, _, terminated, truncated, _ = env.step(np.clip(action, low, high))
         for i in np.flatnonzero((terminated | truncated) & ~done):
             done[i], fell[i] = True, bool(terminated[i])
     env.close()
-    return Rollout([np.array(q) for q in qs], [np.array(z) for z in zs], fell, env.dt)
+    return Rollout([np.array(q) for q in qs], [np.array(v) for v in vs], [np.array(z) for z in zs], fell, env.dt)
 
 
 def reference_metrics(kin: humanoid.Kinematics, demos, dt: float) -> tuple[WalkingMetrics, list[np.ndarray]]:
@@ -160,7 +162,10 @@ def compare(
 
 def side_by_side(kin: humanoid.Kinematics, run: Rollout, demos) -> dict:
     """`compare`'s result for a rollout that has been made."""
-    theirs, reference_z = reference_metrics(kin, demos, run.dt)
+    return _beside(kin, run, *reference_metrics(kin, demos, run.dt))
+
+
+def _beside(kin: humanoid.Kinematics, run: Rollout, theirs: WalkingMetrics, reference_z: list[np.ndarray]) -> dict:
     return {
         "policy": episode_metrics(kin, run.qpos, run.fell, run.dt).as_dict(),
         "reference": theirs.as_dict(),
@@ -183,10 +188,10 @@ def assess(
 
     kin = humanoid.Kinematics(envs.FAST_ENVS[env_id].xml_path)
     run = rollout(policy, env_id, episodes, steps, seed)
-    result = side_by_side(kin, run, reference)
+    theirs, reference_z = reference_metrics(kin, reference, run.dt)
+    result = _beside(kin, run, theirs, reference_z)
     clips, clip_z = reference_metrics(kin, trained, run.dt)
     _, run_z = reference_metrics(kin, running, run.dt)
-    _, reference_z = reference_metrics(kin, reference, run.dt)
     result["trained"] = clips.as_dict()
     result["frechet_z2_trained"] = frechet_distance(windows(clip_z), windows(reference_z))
     result["frechet_z2_run"] = frechet_distance(windows(run.features), windows(run_z))
