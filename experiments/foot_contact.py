@@ -35,22 +35,28 @@ from gail_fast.runs import load_policy
 FOOT_GEOM = re.compile(r'(<geom name="(left|right)_foot"[^/]*)/>')
 
 
+def at_least_zero(kind):
+    def parse(text: str):
+        value = kind(text)
+        if not value >= 0:  # NaN too
+            raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+        return value
+
+    return parse
+
+
 def add_physics_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--foot-friction", type=float, help="the feet's sliding friction (model: 1)")
+    parser.add_argument("--foot-friction", type=at_least_zero(float), help="the feet's sliding friction (model: 1)")
     parser.add_argument("--condim", type=int, choices=(1, 3, 4, 6), help="the feet's contact dimension (model: 3)")
-    parser.add_argument("--noslip", type=int, default=0, help="no-slip solver iterations (model: 0)")
+    parser.add_argument("--noslip", type=at_least_zero(int), default=0, help="no-slip solver iterations (model: 0)")
     parser.add_argument("--elliptic", action="store_true", help="elliptic friction cones, impratio 10")
 
 
 def physics_edits(args: argparse.Namespace) -> dict:
     """The asked edits, by flag name; empty for the model as it is."""
-    edits = {
-        "foot_friction": args.foot_friction,
-        "condim": args.condim,
-        "noslip": args.noslip,
-        "elliptic": args.elliptic,
-    }
-    return {key: value for key, value in edits.items() if value not in (None, 0, False)}
+    edits = {"foot_friction": args.foot_friction, "condim": args.condim}
+    edits = {key: value for key, value in edits.items() if value is not None}  # 0 is a friction
+    return edits | ({"noslip": args.noslip} if args.noslip else {}) | ({"elliptic": True} if args.elliptic else {})
 
 
 def use_edited_physics(env_id: str, args: argparse.Namespace, folder: Path) -> envs.FastEnvSpec:
@@ -119,22 +125,13 @@ def main() -> None:
         spec = use_edited_physics(env_id, args, Path(tmp))
         edited = bool(physics_edits(args))
         kin = humanoid.Kinematics(spec.xml_path)
-        env = envs.make(env_id, num_envs=4, max_episode_steps=600)
-        obs, _ = env.reset(seed=args.seed)
-        low, high = env.single_action_space.low, env.single_action_space.high
-        states, up = [], np.ones(4, dtype=bool)
-        for _ in range(600):
-            states.append(env.get_state())
-            with torch.no_grad():
-                action = policy.act(torch.as_tensor(obs, dtype=torch.float32), True)[0].numpy()
-            obs, _, terminated, _, _ = env.step(np.clip(action, low, high))
-            up &= ~terminated  # a fallen episode's later frames are another's
-        env.close()
+        run = walking.rollout(policy, env_id, episodes=4, steps=600, seed=args.seed)
         slides, speeds, depths = [], [], []
-        for i in np.flatnonzero(up):
-            qpos = np.array([q[i] for q, _ in states])[100:]
-            qvel = np.array([v[i] for _, v in states])[100:]
-            contact, slide = humanoid.foot_contact_and_slide(kin, qpos, env.dt)
+        for qpos, qvel, fell in zip(run.qpos, run.qvel, run.fell):
+            if fell:
+                continue
+            qpos, qvel = qpos[100:], qvel[100:]
+            contact, slide = humanoid.foot_contact_and_slide(kin, qpos, run.dt)
             speed, depth = contact_speeds(spec.xml_path, qpos[:-1], qvel[:-1], list(kin.foot_geoms))
             single = contact & ~(contact[:, :1] & contact[:, 1:]) & ~np.isnan(speed)
             slides.append(slide[single])

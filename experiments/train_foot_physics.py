@@ -37,9 +37,12 @@ def main() -> None:
         raise SystemExit("no physics edit asked: run `python -m gail_fast.train mocap` itself")
     out = argparse.ArgumentParser(add_help=False)
     out.add_argument("--out", required=True)
-    record = Path(out.parse_known_args(train_args)[0].out) / "foot_physics.json"
+    folder = Path(out.parse_known_args(train_args)[0].out)
+    record = folder / "foot_physics.json"
     if record.is_file() and json.loads(record.read_text()) != edits:
         raise SystemExit(f"{record} holds other edits ({record.read_text().strip()}): not resuming with {edits}")
+    if not record.is_file() and any((folder / part).exists() for part in ("quick", "full")):
+        raise SystemExit(f"{folder} holds a run trained on the model as it is: not resuming it with {edits}")
     record.parent.mkdir(parents=True, exist_ok=True)
     record.write_text(json.dumps(edits) + "\n")
     with tempfile.TemporaryDirectory() as tmp:
