@@ -8,8 +8,9 @@ Rolls the deterministic policy out from the standing reset (4 episodes of 600 st
 first 100 left out), then per frame in which one foot alone is on the floor by the walking
 metrics' test (`humanoid.foot_contact_and_slide`): the metric's slide beside the horizontal
 speed of the simulator's own contact points on that foot (from its Jacobian at each
-contact), how fast the sole turns about the vertical (a twist on the floor moves its
-edges), and how deep the feet sink into the floor. With any physics flag the model's XML
+contact; their mean along the heading says whether the foot is pushed back or skids on),
+how fast the sole turns about the vertical (a twist on the floor moves its edges), and how
+deep the feet sink into the floor. With any physics flag the model's XML
 is copied and edited (feet's friction or contact dimension, the solver's no-slip pass,
 elliptic friction cones) and the policy runs in that copy: one trained on the model as it
 is, or one that `train_foot_physics.py` trained with the same edits. The walking metrics
@@ -92,28 +93,30 @@ def use_edited_physics(env_id: str, args: argparse.Namespace, folder: Path) -> e
 
 def contact_speeds(xml: Path, qpos: np.ndarray, qvel: np.ndarray, feet: list[int]):
     """Per frame and foot: median horizontal speed of the simulator's contact points on the
-    foot (NaN without contact) and the sole's heading (rad); and every contact's depth (m)."""
+    foot and their median velocity along the body's heading (NaN without contact), and the
+    sole's heading (rad); and every contact's depth (m)."""
     m = mujoco.MjModel.from_xml_path(str(xml))
     d = mujoco.MjData(m)
     jacp = np.zeros((3, m.nv))
-    speed, depth = np.full((len(qpos), 2), np.nan), []
-    yaw = np.empty((len(qpos), 2))
+    speed, forward, depth = np.full((len(qpos), 2), np.nan), np.full((len(qpos), 2), np.nan), []
+    yaw, body = np.empty((len(qpos), 2)), walking.heading(qpos)
     for t in range(len(qpos)):
         d.qpos[:], d.qvel[:] = qpos[t], qvel[t]
         mujoco.mj_forward(m, d)
         for k, g in enumerate(feet):
             yaw[t, k] = np.arctan2(d.geom_xmat[g, 3], d.geom_xmat[g, 0])
-        per_foot = [[], []]
+        per_foot, ahead = [[], []], np.array([np.cos(body[t]), np.sin(body[t])])
         for c in (d.contact[i] for i in range(d.ncon)):
             for k, g in enumerate(feet):
                 if g in (c.geom1, c.geom2):
                     mujoco.mj_jac(m, d, jacp, None, c.pos, m.geom_bodyid[g])
-                    per_foot[k].append(np.linalg.norm((jacp @ d.qvel)[:2]))
+                    per_foot[k].append((jacp @ d.qvel)[:2])
                     depth.append(-c.dist)
         for k in range(2):
             if per_foot[k]:
-                speed[t, k] = np.median(per_foot[k])
-    return speed, yaw, np.array(depth)
+                v = np.array(per_foot[k])
+                speed[t, k], forward[t, k] = np.median(np.linalg.norm(v, axis=1)), np.median(v @ ahead)
+    return speed, forward, yaw, np.array(depth)
 
 
 def main() -> None:
@@ -130,25 +133,29 @@ def main() -> None:
         edited = bool(physics_edits(args))
         kin = humanoid.Kinematics(spec.xml_path)
         run = walking.rollout(policy, env_id, episodes=4, steps=600, seed=args.seed)
-        slides, speeds, turns, depths = [], [], [], []
+        slides, speeds, forwards, turns, depths = [], [], [], [], []
         for qpos, qvel, fell in zip(run.qpos, run.qvel, run.fell):
             if fell:
                 continue
             qpos, qvel = qpos[100:], qvel[100:]
             contact, slide = humanoid.foot_contact_and_slide(kin, qpos, run.dt)
-            speed, yaw, depth = contact_speeds(spec.xml_path, qpos, qvel, list(kin.foot_geoms))
+            speed, forward, yaw, depth = contact_speeds(spec.xml_path, qpos, qvel, list(kin.foot_geoms))
             speed = speed[:-1]
             single = contact & ~(contact[:, :1] & contact[:, 1:]) & ~np.isnan(speed)
             slides.append(slide[single])
             speeds.append(speed[single])
+            forwards.append(forward[:-1][single])
             turns.append(np.abs(np.angle(np.exp(1j * np.diff(yaw, axis=0))))[single] / run.dt)
             depths.append(depth)
-        slide, speed, turn, depth = (np.concatenate(x) if x else np.empty(0) for x in (slides, speeds, turns, depths))
+        slide, speed, forward, turn, depth = (
+            np.concatenate(x) if x else np.empty(0) for x in (slides, speeds, forwards, turns, depths)
+        )
         if len(slide):
             print(
                 f"{len(slides)} of 4 episodes up for 600 steps; one foot on the floor, {len(slide)} foot-frames: "
                 f"metric slide median {np.median(slide):.3f} m/s, the simulator's contact points "
-                f"{np.median(speed):.3f} m/s (75th percentile {np.percentile(speed, 75):.3f}), the sole turning about the "
+                f"{np.median(speed):.3f} m/s (75th percentile {np.percentile(speed, 75):.3f}; along the heading "
+                f"{np.mean(forward):+.3f} on average), the sole turning about the "
                 f"vertical at {np.degrees(np.median(turn)):.0f} deg/s; contact depth median "
                 f"{1000 * np.median(depth):.1f} mm, 90th percentile {1000 * np.percentile(depth, 90):.1f} mm"
             )
