@@ -1,7 +1,8 @@
 """Rollout workers on Ray (a local Ray of 2 CPUs): a seeded run learns the same with 1
 and 2 workers as in this process, and resumes with another number of workers into the
 uninterrupted run; a worker killed mid-collect is replaced and the
-rollouts redone; without Ray, --workers names the extra and nothing imports Ray."""
+rollouts redone; without Ray, --workers names the extra and nothing imports Ray; an
+unknown environment is named before Ray starts."""
 
 import csv
 import logging
@@ -191,3 +192,12 @@ def test_without_ray_workers_name_the_extra_and_nothing_imports_ray(tmp_path):
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 2 and all('--workers needs Ray, an optional extra: pip install ".[ray]"' in e for e in errors)
     assert not expert.exists() and not pipeline.exists()
+
+
+def test_an_unknown_environment_with_workers_is_named_before_ray_starts(tmp_path, capsys):
+    out = tmp_path / "run"
+    with pytest.raises(SystemExit) as e:
+        train.main(["expert", "--env", "NoSuchEnv-v0", "--workers", "2", "--out", str(out)])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "unknown environment id 'NoSuchEnv-v0'" in err and "Ray worker" not in err

@@ -225,6 +225,14 @@ class BatchVectorEnv(VectorEnv):
         self.core.set_state(np.ascontiguousarray(qpos, dtype=np.float64), np.ascontiguousarray(qvel, dtype=np.float64))
 
 
+def check_id(env_id: str) -> None:
+    """ValueError unless `env_id` is a fast id (`FAST_ENVS`) or registered with Gymnasium."""
+    if env_id not in FAST_ENVS and env_id not in gym.registry:
+        raise ValueError(
+            f"unknown environment id {env_id!r}; fast ids: {sorted(FAST_ENVS)}, or any id registered with Gymnasium"
+        )
+
+
 def make(
     env_id: str,
     num_envs: int = 1,
@@ -248,12 +256,9 @@ def make(
         raise ValueError(f"num_envs must be an int >= 1, got {num_envs!r}")
     if num_threads is not None and (not isinstance(num_threads, (int, np.integer)) or num_threads < 1):
         raise ValueError(f"num_threads must be an int >= 1, got {num_threads!r}")
+    check_id(env_id)
     if env_id in FAST_ENVS:
         return BatchVectorEnv(env_id, num_envs, num_threads, seed, max_episode_steps)
-    if env_id not in gym.registry:
-        raise ValueError(
-            f"unknown environment id {env_id!r}; fast ids: {sorted(FAST_ENVS)}, or any id registered with Gymnasium"
-        )
     kwargs = {} if max_episode_steps is None else {"max_episode_steps": max_episode_steps}
     env = gym.make_vec(
         env_id,

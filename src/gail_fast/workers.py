@@ -128,6 +128,7 @@ class RayCollector:
         self, env_id: str, num_envs: int, workers: int, threads_per_worker: int = 1, address: str = ""
     ) -> None:
         self.shares = shares(num_envs, workers)
+        envs.check_id(env_id)  # here, not as a worker that fails to start
         if threads_per_worker < 1:
             raise ValueError(f"threads_per_worker must be >= 1, got {threads_per_worker}")
         self.env_id, self.nenv, self.threads_per_worker = env_id, num_envs, threads_per_worker
