@@ -140,11 +140,11 @@ def main() -> None:
             qpos, qvel = qpos[100:], qvel[100:]
             contact, slide = humanoid.foot_contact_and_slide(kin, qpos, run.dt)
             speed, forward, yaw, depth = contact_speeds(spec.xml_path, qpos, qvel, list(kin.foot_geoms))
-            speed = speed[:-1]
+            speed, forward = speed[:-1], forward[:-1]  # per step, as the metric's slide
             single = contact & ~(contact[:, :1] & contact[:, 1:]) & ~np.isnan(speed)
             slides.append(slide[single])
             speeds.append(speed[single])
-            forwards.append(forward[:-1][single])
+            forwards.append(forward[single])
             turns.append(np.abs(np.angle(np.exp(1j * np.diff(yaw, axis=0))))[single] / run.dt)
             depths.append(depth)
         slide, speed, forward, turn, depth = (
