@@ -13,6 +13,8 @@ def test_stub_matches_the_extension():
     names = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
     names |= {n.target.id for n in tree.body if isinstance(n, ast.AnnAssign)}
     assert names == {n for n in dir(_core) if not n.startswith("_")}
-    (cls,) = [n for n in tree.body if isinstance(n, ast.ClassDef)]
-    methods = {n.name for n in cls.body if isinstance(n, ast.FunctionDef)} - {"__init__"}
-    assert methods == {n for n in dir(_core.BatchEnv) if not n.startswith("_")}
+    classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
+    assert {cls.name for cls in classes} == {"BatchEnv", "SiteKinematics"}
+    for cls in classes:
+        methods = {n.name for n in cls.body if isinstance(n, ast.FunctionDef)} - {"__init__"}
+        assert methods == {n for n in dir(getattr(_core, cls.name)) if not n.startswith("_")}, cls.name

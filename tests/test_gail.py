@@ -390,8 +390,10 @@ def test_bad_mode_and_reward(tmp_path, capsys):
         ["--mode", "zzr", "--reward", "amp", "--disc-loss", "ls", "--replay", "2"],
         # a frame's features and their change over the step
         ["--mode", "zv", "--reward", "amp", "--disc-loss", "ls", "--replay", "2"],
+        # those with the feet's motion on the floor
+        ["--mode", "zvf", "--reward", "amp", "--disc-loss", "ls", "--replay", "2"],
     ],
-    ids=["z", "zz-amp-task", "zzr-amp", "zv-amp"],
+    ids=["z", "zz-amp-task", "zzr-amp", "zv-amp", "zvf-amp"],
 )
 def test_gail_from_motion_capture_features(mocap_dir, tmp_path, flags):
     """The humanoid end to end: walk clips in, a checkpoint out."""
@@ -427,8 +429,9 @@ def test_gail_from_motion_capture_features(mocap_dir, tmp_path, flags):
     )
     state = load_checkpoint(tmp_path / "run")
     assert state["global_step"] == 512 and state["config"]["mode"] == flags[1]
-    if "--replay" in flags:  # every iteration's policy inputs were kept, 2 x 256 rows of 2 x (18 [+ 10])
-        width = 2 * (18 + (len(humanoid.ROOT_NAMES) if flags[1] == "zzr" else 0))
+    if "--replay" in flags:  # every iteration's policy inputs were kept, 2 x 256 rows of them
+        width = {"zzr": 2 * (18 + len(humanoid.ROOT_NAMES)), "zvf": 2 * 18 + len(humanoid.FOOT_MOTION_NAMES)}
+        width = width.get(flags[1], 2 * 18)
         assert state["replay"]["rows"].shape == (512, width)
     if "--task-speed" in flags:
         progress = np.genfromtxt(tmp_path / "run" / "progress.csv", delimiter=",", names=True)
@@ -455,12 +458,16 @@ def test_mode_zv_is_a_frame_and_its_change(mocap_dir):
     pair, step = gail.policy_inputs(batch, "zz", low, high), gail.policy_inputs(batch, "zv", low, high)
     np.testing.assert_array_equal(step[:, :18], pair[:, :18])
     np.testing.assert_allclose(step[:, 18:], pair[:, 18:] - pair[:, :18])
+    feet = gail.policy_inputs(batch, "zvf", low, high)  # zv, then the feet at the step's start
+    np.testing.assert_array_equal(feet[:, :36], step)
+    obs = batch.obs.reshape(len(step), -1)
+    np.testing.assert_array_equal(feet[:, 36:], humanoid.foot_motion_of_obs(obs))
     env.close()
 
 
-def test_mode_zzr_needs_recorded_states(mocap_dir):
-    """The root's state comes from the demonstrations' qpos/qvel, which only files of
-    version 2 hold; without them, a clear error."""
+def test_modes_zzr_and_zvf_need_recorded_states(mocap_dir):
+    """The root's state and the feet's motion come from the demonstrations' qpos/qvel,
+    which only files of version 2 hold; without them, a clear error."""
     from gail_fast.mocap.convert import convert
 
     cmu = mocap_dir / "cmu"
@@ -472,6 +479,13 @@ def test_mode_zzr_needs_recorded_states(mocap_dir):
     assert (inputs[:, 2 * z.shape[1]] > 0.8).all()  # the pelvis's height at each frame of the walk
     with pytest.raises(ValueError, match="mode zzr needs demonstrations with states"):
         gail.expert_inputs(dataclasses.replace(walk, qpos=None, qvel=None), "zzr")
+
+    inputs = gail.expert_inputs(walk, "zvf")
+    (q, _, _), (v, _, _) = walk.transitions("qpos"), walk.transitions("qvel")
+    np.testing.assert_array_equal(inputs[:, : 2 * z.shape[1]], gail.expert_inputs(walk, "zv"))
+    np.testing.assert_array_equal(inputs[:, 2 * z.shape[1] :], humanoid.foot_motion(q, v))
+    with pytest.raises(ValueError, match="mode zvf needs demonstrations with states"):
+        gail.expert_inputs(dataclasses.replace(walk, qpos=None, qvel=None), "zvf")
 
 
 def test_feature_only_demonstrations_need_mode_z(mocap_dir, tmp_path, capsys):

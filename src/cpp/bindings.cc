@@ -8,6 +8,7 @@
 #include <cmath>
 #include <iterator>
 #include <limits>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "mocap/pose_features.h"
 #include "mocap/skeleton.h"
 #include "mocap/spline.h"
+#include "site_kinematics.h"
 #include "tasks/humanoid_imitation.h"
 #include "tasks/task.h"
 
@@ -346,6 +348,45 @@ simulations exactly.)doc")
             env.step_physics_serial(a);
           },
           py::arg("actions"), "The physics of step() alone on one thread: the reference rate for benchmarks.");
+
+  py::class_<gail_fast::SiteKinematics>(m, "SiteKinematics", R"doc(
+Where named sites of one MJCF model are and how they move, at many given states:
+forward kinematics and velocities (mj_kinematics, mj_comPos, mj_comVel,
+mj_objectVelocity) without stepping, on a pool of nthread threads.
+)doc")
+      .def(py::init([](const std::string& xml_path, const std::vector<std::string>& sites, int nthread) {
+             if (sites.empty()) throw py::value_error("sites must name at least one site");
+             if (nthread < 1 || nthread > gail_fast::kMaxThreads)
+               throw py::value_error("nthread must be in [1, " + std::to_string(gail_fast::kMaxThreads) + "], got " +
+                                     std::to_string(nthread));
+             return std::make_unique<gail_fast::SiteKinematics>(xml_path, sites, nthread);
+           }),
+           py::arg("xml_path"), py::arg("sites"), py::arg("nthread") = 1)
+      .def_property_readonly("nq", &gail_fast::SiteKinematics::nq)
+      .def_property_readonly("nv", &gail_fast::SiteKinematics::nv)
+      .def_property_readonly("nsite", &gail_fast::SiteKinematics::nsite)
+      .def_property_readonly("nthread", &gail_fast::SiteKinematics::nthread)
+      .def(
+          "compute",
+          [](gail_fast::SiteKinematics& kin, py::handle qpos, py::handle qvel, py::handle pos, py::handle xmat,
+             py::handle linvel, py::handle angvel) {
+            const py::ssize_t n = gail_fast::shape_of(qpos, "qpos", 2, "(n, nq)")[0];
+            const py::ssize_t ns = kin.nsite();
+            const double* q = checked<double>(qpos, "qpos", {n, kin.nq()}, false);
+            const double* v = checked<double>(qvel, "qvel", {n, kin.nv()}, false);
+            const gail_fast::SiteMotion out{checked<double>(pos, "pos", {n, ns, 3}, true),
+                                            checked<double>(xmat, "xmat", {n, ns, 9}, true),
+                                            checked<double>(linvel, "linvel", {n, ns, 3}, true),
+                                            checked<double>(angvel, "angvel", {n, ns, 3}, true)};
+            gail_fast::check_finite(q, n, kin.nq(), "qpos");
+            gail_fast::check_finite(v, n, kin.nv(), "qvel");
+            py::gil_scoped_release release;
+            kin.compute(q, v, n, out);
+          },
+          py::arg("qpos"), py::arg("qvel"), py::arg("pos"), py::arg("xmat"), py::arg("linvel"), py::arg("angvel"),
+          "For each state of qpos (n, nq) and qvel (n, nv), each site's world position into pos (n, nsite, 3), "
+          "rotation matrix into xmat (n, nsite, 9), and its point's linear and its body's angular velocity into "
+          "linvel and angvel (n, nsite, 3), world frame.");
 
   m.def(
       "cubic_spline",

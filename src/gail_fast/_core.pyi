@@ -102,6 +102,26 @@ class BatchEnv:
     ) -> None: ...
     def step_physics_serial(self, actions: npt.NDArray[np.float64]) -> None: ...
 
+class SiteKinematics:
+    def __init__(self, xml_path: str, sites: list[str], nthread: int = 1) -> None: ...
+    @property
+    def nq(self) -> int: ...
+    @property
+    def nv(self) -> int: ...
+    @property
+    def nsite(self) -> int: ...
+    @property
+    def nthread(self) -> int: ...
+    def compute(
+        self,
+        qpos: npt.NDArray[np.float64],
+        qvel: npt.NDArray[np.float64],
+        pos: npt.NDArray[np.float64],
+        xmat: npt.NDArray[np.float64],
+        linvel: npt.NDArray[np.float64],
+        angvel: npt.NDArray[np.float64],
+    ) -> None: ...
+
 def cubic_spline(
     x: npt.NDArray[np.float64],
     y: npt.NDArray[np.float64],

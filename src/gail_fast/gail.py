@@ -20,8 +20,11 @@ as z_t and its change z_t+1 - z_t, which the input standardisation then scales b
 recordings' own change per step, so that a difference in motion (a short stride, a foot
 that jitters) weighs as much as one in pose under the gradient penalty; "zzr" those with the
 root's state at both ends (`humanoid.ROOT_NAMES`: pelvis height, tilt and velocities),
-which show how the whole body moves over the floor (demonstrations with qpos/qvel). All
-but "sa" need no actions, so they imitate state-only demonstrations.
+which show how the whole body moves over the floor (demonstrations with qpos/qvel); "zvf"
+zv with how each foot moves on the floor at the step's start (`humanoid.FOOT_MOTION_NAMES`:
+its sole's velocity over the ground, height, heading and turn rate), which z_t shows only
+through the pelvis (demonstrations with qpos/qvel). All but "sa" need no actions, so they
+imitate state-only demonstrations.
 """
 
 from __future__ import annotations
@@ -46,8 +49,8 @@ from gail_fast.nets import mlp
 from gail_fast.rollout import Batch, Collector
 from gail_fast.trpo import fit_value, policy_step
 
-MODES = ("sa", "s", "ss", "z", "zz", "zv", "zzr")
-FEATURE_MODES = ("z", "zz", "zv", "zzr")  # on the humanoid's pose features
+MODES = ("sa", "s", "ss", "z", "zz", "zv", "zzr", "zvf")
+FEATURE_MODES = ("z", "zz", "zv", "zzr", "zvf")  # on the humanoid's pose features
 REWARDS = ("gail", "logd", "logit", "amp")
 DISC_LOSSES = ("bce", "ls")
 
@@ -63,7 +66,8 @@ class GAILConfig(TrainingConfig):
         "sa",
         "What the discriminator sees: sa (state, action), s (state), ss (state, next state), z (pose features), "
         "zz (pose features of a step, z_t and z_t+1), zv (z_t and its change z_t+1 - z_t), "
-        "zzr (zz with the root's height, tilt and velocities at both).",
+        "zzr (zz with the root's height, tilt and velocities at both), "
+        "zvf (zv with the feet's motion on the floor: velocity, height, heading, turn rate).",
     )
     reward: str = param(
         "gail",
@@ -140,10 +144,14 @@ def expert_inputs(demos: Demonstrations, mode: str) -> np.ndarray:
         if demos.features is None:
             raise ValueError(f"the demonstrations from {demos.source} have no pose features: use mode sa, s or ss")
         z, z_next, _ = demos.transitions("features")
-        if mode == "zzr":
+        if mode in ("zzr", "zvf"):
             if demos.qpos is None:
-                raise ValueError(f"mode zzr needs demonstrations with states (qpos/qvel); {demos.source}'s have none")
+                raise ValueError(
+                    f"mode {mode} needs demonstrations with states (qpos/qvel); {demos.source}'s have none"
+                )
             (q, q_next, _), (v, v_next, _) = demos.transitions("qpos"), demos.transitions("qvel")
+            if mode == "zvf":
+                return np.concatenate([z, z_next - z, humanoid.foot_motion(q, v)], axis=1)
             root, root_next = humanoid.root_features(q, v), humanoid.root_features(q_next, v_next)
             return np.concatenate([z, z_next, root, root_next], axis=1)
         if mode == "zv":
@@ -173,6 +181,8 @@ def policy_inputs(batch: Batch, mode: str, action_low: np.ndarray, action_high: 
         z_next = s_next[:, -_core.POSE_FEATURES :]
         if mode == "zv":
             return np.concatenate([z, z_next - z], axis=1)
+        if mode == "zvf":
+            return np.concatenate([z, z_next - z, humanoid.foot_motion_of_obs(s)], axis=1)
         pair = [z, z_next]
         if mode == "zzr":
             pair += [humanoid.root_features_of_obs(s), humanoid.root_features_of_obs(s_next)]

@@ -7,6 +7,8 @@ episode; the constants it shares with this module come from the extension.
 
 from __future__ import annotations
 
+import functools
+import os
 from pathlib import Path
 
 import mujoco
@@ -145,15 +147,21 @@ def heading_direction(qpos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return 1 - 2 * (y * y + z * z), 2 * (x * y + w * z)
 
 
+def unit_heading(qpos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`heading_direction` normalised: its cosine and sine; +x for a pelvis pitched
+    straight up or down, as the C++ features take it."""
+    fx, fy = heading_direction(qpos)
+    norm = np.hypot(fx, fy)
+    facing = norm > 0
+    safe = np.where(facing, norm, 1.0)
+    return np.where(facing, fx / safe, 1.0), np.where(facing, fy / safe, 0.0)
+
+
 def root_features(qpos: np.ndarray, qvel: np.ndarray) -> np.ndarray:
     """`(n, len(ROOT_NAMES))` from `qpos` `(n, >= 7)` and `qvel` `(n, >= 6)` (free joint
     first), velocities clipped to `VELOCITY_CLIP` as the observation has them."""
     w, x, y, z = (qpos[:, i] for i in range(3, 7))
-    fx, fy = heading_direction(qpos)
-    norm = np.hypot(fx, fy)
-    facing = norm > 0  # a pelvis pitched straight up or down: +x, as the C++ features take it
-    safe = np.where(facing, norm, 1.0)
-    c, s = np.where(facing, fx / safe, 1.0), np.where(facing, fy / safe, 0.0)
+    c, s = unit_heading(qpos)
     up = np.stack([2 * (x * z + w * y), 2 * (y * z - w * x), 1 - 2 * (x * x + y * y)], axis=1)  # third column
     qvel = np.clip(qvel[:, :6], -VELOCITY_CLIP, VELOCITY_CLIP)
 
@@ -163,15 +171,66 @@ def root_features(qpos: np.ndarray, qvel: np.ndarray) -> np.ndarray:
     return np.concatenate([qpos[:, 2:3], to_heading(up), to_heading(qvel[:, :3]), qvel[:, 3:6]], axis=1)
 
 
-def root_features_of_obs(obs: np.ndarray) -> np.ndarray:
-    """`root_features` of the humanoid's observations `(n, nobs)`, which are qpos without
-    the ground-plane position, then qvel (one free joint: nv = nq - 1), then z_t
-    (humanoid_imitation.cc, `observe`)."""
+def state_of_obs(obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`(qpos, qvel)` of the humanoid's observations `(n, nobs)`, which are qpos without
+    the ground-plane position (here zero), then qvel (one free joint: nv = nq - 1), then
+    z_t (humanoid_imitation.cc, `observe`)."""
     nq, odd = divmod(obs.shape[1] - _core.POSE_FEATURES + 3, 2)
     if odd or nq < 7:
         raise ValueError(f"{obs.shape[1]}-dim observations are not the humanoid's (qpos[2:], qvel, z_t)")
     qpos = np.concatenate([np.zeros((len(obs), 2)), obs[:, : nq - 2]], axis=1)
-    return root_features(qpos, obs[:, nq - 2 : nq - 2 + 6])
+    return qpos, obs[:, nq - 2 : 2 * nq - 3]
+
+
+def root_features_of_obs(obs: np.ndarray) -> np.ndarray:
+    """`root_features` of the humanoid's observations `(n, nobs)`."""
+    return root_features(*state_of_obs(obs))
+
+
+SOLE_SITES: tuple[str, ...] = ("left_sole", "right_sole")
+"""The centre of each foot's sole (left, right): where the feet's motion over the floor is measured."""
+FOOT_MOTION_NAMES: tuple[str, ...] = tuple(
+    f"{site}_{name}" for site in SOLE_SITES for name in ("velocity_x", "velocity_y", "height", "yaw", "yaw_rate")
+)
+"""What the discriminator's mode zvf sees of each foot on the floor: its sole centre's
+ground-plane velocity (m/s) in the heading frame, its height above the floor (m), the
+sine of its heading relative to the pelvis's, and how fast it turns about the vertical
+(rad/s). z_t holds the feet relative to the pelvis: whether a stance foot slides or
+twists on the floor it shows only through the pelvis's velocity, which it averages over
+k steps."""
+
+
+@functools.cache
+def _sole_kinematics() -> _core.SiteKinematics:
+    return _core.SiteKinematics(str(MODEL_XML), list(SOLE_SITES), min(os.cpu_count() or 1, 8))
+
+
+def foot_motion(qpos: np.ndarray, qvel: np.ndarray) -> np.ndarray:
+    """`(n, len(FOOT_MOTION_NAMES))` from `qpos` `(n, nq)` and `qvel` `(n, nv)`,
+    velocities clipped to `VELOCITY_CLIP` first, as the observation has them; on the C++
+    `SiteKinematics`."""
+    kin = _sole_kinematics()
+    qpos = np.ascontiguousarray(qpos, dtype=np.float64)
+    qvel = np.ascontiguousarray(np.clip(qvel, -VELOCITY_CLIP, VELOCITY_CLIP), dtype=np.float64)
+    if qpos.ndim != 2 or qvel.ndim != 2 or len(qpos) != len(qvel):
+        raise ValueError(f"qpos and qvel must be (n, nq) and (n, nv), got {qpos.shape} and {qvel.shape}")
+    n, ns = len(qpos), kin.nsite
+    pos, xmat = np.empty((n, ns, 3)), np.empty((n, ns, 9))
+    linvel, angvel = np.empty((n, ns, 3)), np.empty((n, ns, 3))
+    kin.compute(qpos, qvel, pos, xmat, linvel, angvel)
+    c, s = unit_heading(qpos)
+    c, s = c[:, None], s[:, None]
+    vx, vy = linvel[..., 0], linvel[..., 1]
+    fx, fy = xmat[..., 0], xmat[..., 3]  # each sole's x axis on the ground
+    norm = np.hypot(fx, fy)
+    yaw = np.where(norm > 0, (c * fy - s * fx) / np.where(norm > 0, norm, 1.0), 0.0)
+    out = np.stack([c * vx + s * vy, c * vy - s * vx, pos[..., 2], yaw, angvel[..., 2]], axis=2)
+    return out.reshape(n, -1)
+
+
+def foot_motion_of_obs(obs: np.ndarray) -> np.ndarray:
+    """`foot_motion` of the humanoid's observations `(n, nobs)`."""
+    return foot_motion(*state_of_obs(obs))
 
 
 def start_states(qpos: np.ndarray, episode_lengths: np.ndarray) -> np.ndarray:

@@ -44,8 +44,8 @@ class MocapConfig:
     mode: str = param(
         "zv",
         "What the discriminator sees: zv (a step's pose features as a frame's and its change over the step), "
-        "zz (the pose features of a step), zzr (zz with the root's height, tilt and velocities at both ends) "
-        "or z (one frame's).",
+        "zz (the pose features of a step), zzr (zz with the root's height, tilt and velocities at both ends), "
+        "zvf (zv with the feet's motion on the floor: velocity, height, heading, turn rate) or z (one frame's).",
     )
     task_speed: float = param(
         0.0, "Not imitation: AMP's task term, a target forward speed (m/s), beside the imitation reward (0: off)."
