@@ -10,7 +10,10 @@ metrics' test (`humanoid.foot_contact_and_slide`): the metric's slide beside the
 speed of the simulator's own contact points on that foot (from its Jacobian at each
 contact; their mean along the heading says whether the foot is pushed back or skids on),
 how fast the sole turns about the vertical (a twist on the floor moves its edges), and how
-deep the feet sink into the floor. With any physics flag the model's XML
+deep the feet sink into the floor. Then the soles as the discriminator's mode zvf sees
+them (`humanoid.foot_motion`), for the policy and the trained clips: how often a sole is
+within 2 cm of the floor, and then its median speed over the ground, mean sideways speed
+and mean turn rate. With any physics flag the model's XML
 is copied and edited (feet's friction or contact dimension, the solver's no-slip pass,
 elliptic friction cones) and the policy runs in that copy: one trained on the model as it
 is, or one that `train_foot_physics.py` trained with the same edits. The walking metrics
@@ -119,6 +122,18 @@ def contact_speeds(xml: Path, qpos: np.ndarray, qvel: np.ndarray, feet: list[int
     return speed, forward, yaw, np.array(depth)
 
 
+def soles_near_the_floor(qpos: np.ndarray, qvel: np.ndarray, height: float = 0.02) -> str:
+    """Mode zvf's features of the soles, summarised where a sole is within `height` of the floor."""
+    feet = humanoid.foot_motion(qpos, qvel).reshape(len(qpos), len(humanoid.SOLE_SITES), -1)
+    low = feet[..., 2] < height
+    speed = np.hypot(feet[..., 0], feet[..., 1])[low]
+    return (
+        f"sole within {100 * height:.0f} cm of the floor {low.mean():.2f} of the time; there: speed median "
+        f"{np.median(speed):.3f} m/s, sideways {np.abs(feet[..., 1][low]).mean():.3f} m/s, "
+        f"turn {np.abs(feet[..., 4][low]).mean():.2f} rad/s"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("checkpoint", type=Path, help="a checkpoint file, run folder or model folder")
@@ -150,6 +165,7 @@ def main() -> None:
         slide, speed, forward, turn, depth = (
             np.concatenate(x) if x else np.empty(0) for x in (slides, speeds, forwards, turns, depths)
         )
+        kept = [k for k, fell in enumerate(run.fell) if not fell]
         if len(slide):
             print(
                 f"{len(slides)} of 4 episodes up for 600 steps; one foot on the floor, {len(slide)} foot-frames: "
@@ -163,7 +179,12 @@ def main() -> None:
             print(
                 f"{len(slides)} of 4 episodes up for 600 steps, none with one foot alone on the floor: no gait to measure"
             )
-        r = walking.assess(policy, env_id, *comparison_clips(), episodes=args.episodes, seed=args.seed)
+        clips = comparison_clips()
+        if kept:
+            qpos, qvel = (np.concatenate([x[k][100:] for k in kept]) for x in (run.qpos, run.qvel))
+            print(f"mode zvf's view, policy: {soles_near_the_floor(qpos, qvel)}")
+        print(f"mode zvf's view, trained clips: {soles_near_the_floor(clips[2].qpos, clips[2].qvel)}")
+        r = walking.assess(policy, env_id, *clips, episodes=args.episodes, seed=args.seed)
         p = r["policy"]
         print(
             f"walking ({'edited physics' if edited else 'the model'}): falls {p['fall_fraction']:.3f}, "
