@@ -192,7 +192,7 @@ SOLE_SITES: tuple[str, ...] = ("left_sole", "right_sole")
 FOOT_MOTION_NAMES: tuple[str, ...] = tuple(
     f"{site}_{name}" for site in SOLE_SITES for name in ("velocity_x", "velocity_y", "height", "yaw", "yaw_rate")
 )
-"""What the discriminator's mode zvf sees of each foot on the floor: its sole centre's
+"""What the discriminator's mode zvf sees of each foot: its sole centre's
 ground-plane velocity (m/s) in the heading frame, its height above the floor (m), the
 sine of its heading relative to the pelvis's, and how fast it turns about the vertical
 (rad/s). z_t holds the feet relative to the pelvis: whether a stance foot slides or
