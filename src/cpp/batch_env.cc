@@ -6,6 +6,8 @@
 #include <exception>
 #include <stdexcept>
 
+#include "mjcf.h"
+
 namespace gail_fast {
 namespace {
 
@@ -44,13 +46,7 @@ BatchEnv::BatchEnv(const std::string& xml_path, std::unique_ptr<Task> task, int 
                    int max_episode_steps, const std::vector<std::string>& body_names)
     : task_(std::move(task)), max_episode_steps_(max_episode_steps), pool_(nthread) {
   if (nenv < 1) throw std::invalid_argument("nenv must be >= 1, got " + std::to_string(nenv));
-  char error[1024] = "";
-  try {
-    model_ = mj_loadXML(xml_path.c_str(), nullptr, error, sizeof(error));
-  } catch (const std::exception& e) {
-    throw std::invalid_argument("cannot load MJCF '" + xml_path + "': " + e.what());
-  }
-  if (!model_) throw std::invalid_argument("cannot load MJCF '" + xml_path + "': " + error);
+  model_ = load_mjcf(xml_path);
   try {
     const ModelSize want = task_->model_size();
     if (model_->nq != want.nq || model_->nv != want.nv || model_->nu != want.nu)
@@ -72,13 +68,8 @@ BatchEnv::BatchEnv(const std::string& xml_path, std::unique_ptr<Task> task, int 
       }
       body_ids_.push_back(id);
     }
-    thread_data_.resize(pool_.nthread(), nullptr);
-    for (auto& d : thread_data_) {
-      d = mj_makeData(model_);
-      if (!d) throw std::runtime_error("mj_makeData failed for '" + xml_path + "'");
-    }
+    thread_data_ = make_thread_data(model_, pool_.nthread(), xml_path);
   } catch (...) {
-    for (auto* d : thread_data_) mj_deleteData(d);
     mj_deleteModel(model_);
     throw;
   }

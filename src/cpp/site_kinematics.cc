@@ -3,30 +3,21 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "mjcf.h"
+
 namespace gail_fast {
 
 SiteKinematics::SiteKinematics(const std::string& xml_path, const std::vector<std::string>& sites, int nthread)
     : pool_(nthread) {
-  char error[1024] = "";
-  try {
-    model_ = mj_loadXML(xml_path.c_str(), nullptr, error, sizeof(error));
-  } catch (const std::exception& e) {
-    throw std::invalid_argument("cannot load MJCF '" + xml_path + "': " + e.what());
-  }
-  if (!model_) throw std::invalid_argument("cannot load MJCF '" + xml_path + "': " + error);
+  model_ = load_mjcf(xml_path);
   try {
     for (const auto& name : sites) {
       const int id = mj_name2id(model_, mjOBJ_SITE, name.c_str());
       if (id < 0) throw std::invalid_argument("no site named '" + name + "' in '" + xml_path + "'");
       site_ids_.push_back(id);
     }
-    thread_data_.resize(pool_.nthread(), nullptr);
-    for (auto& d : thread_data_) {
-      d = mj_makeData(model_);
-      if (!d) throw std::runtime_error("mj_makeData failed for '" + xml_path + "'");
-    }
+    thread_data_ = make_thread_data(model_, pool_.nthread(), xml_path);
   } catch (...) {
-    for (auto* d : thread_data_) mj_deleteData(d);
     mj_deleteModel(model_);
     throw;
   }
