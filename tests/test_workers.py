@@ -1,7 +1,8 @@
 """Rollout workers on Ray (a local Ray of 2 CPUs): a seeded run learns the same with 1
 and 2 workers as in this process, and resumes with another number of workers into the
 uninterrupted run; a worker killed mid-collect is replaced and the
-rollouts redone; without Ray, --workers names the extra and nothing imports Ray; an
+rollouts redone; a worker whose environment cannot be made where it runs is a clear
+error at start-up, and no actor is left behind; without Ray, --workers names the extra and nothing imports Ray; an
 unknown environment is named before Ray starts."""
 
 import csv
@@ -160,6 +161,39 @@ def test_a_worker_killed_mid_collect_is_replaced_and_the_rollouts_redone(ray):
     finally:
         collector.close()
         reference.close()
+
+
+def all_cpus_free(ray, timeout_s=30.0):
+    deadline = time.monotonic() + timeout_s
+    while ray.available_resources().get("CPU", 0) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return ray.available_resources().get("CPU", 0) == 2
+
+
+def test_workers_that_cannot_make_their_environments_are_a_start_up_error_and_no_actor_stays(ray):
+    import gymnasium as gym
+
+    from gail_fast.workers import RayCollector
+
+    # A setting that does not fit: the workers' own message, as a ValueError.
+    with pytest.raises(
+        ValueError, match="environments: CartPole-v1 has Discrete actions; the Gaussian policy needs continuous"
+    ):
+        RayCollector("CartPole-v1", 2, workers=2)
+    assert all_cpus_free(ray)
+    # An id registered in this process only passes the driver's check; the workers' processes
+    # do not know it, as a cluster machine without the package that registers it.
+    gym.register("DriverOnlyPendulum-v0", entry_point="gymnasium.envs.classic_control.pendulum:PendulumEnv")
+    try:
+        with pytest.raises(
+            ValueError,
+            match="a Ray worker could not make its DriverOnlyPendulum-v0 environments: "
+            "unknown environment id 'DriverOnlyPendulum-v0'",
+        ):
+            RayCollector("DriverOnlyPendulum-v0", 2, workers=2)
+    finally:
+        del gym.registry["DriverOnlyPendulum-v0"]
+    assert all_cpus_free(ray)
 
 
 WITHOUT_RAY = """

@@ -36,7 +36,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from gymnasium import spaces
 from tqdm import tqdm
 
 from gail_fast import envs
@@ -90,10 +89,18 @@ class RolloutWorker:
     def __init__(self, env_id: str, first_env: int, num_envs: int, total_envs: int, num_threads: int) -> None:
         # The policy's arithmetic takes one thread, beside the simulator's.
         torch.set_num_threads(1)
-        env = envs.make(env_id, num_envs=num_envs, num_threads=num_threads)
-        self.collector = RolloutCollector(env, first_env=first_env, total_envs=total_envs)
+        # An error here is kept for `describe` to raise: the driver then gets it as a task
+        # error with its cause, where an actor that dies in its constructor gives only text.
+        self.error: Exception | None = None
+        try:
+            env = envs.make(env_id, num_envs=num_envs, num_threads=num_threads)
+            self.collector = RolloutCollector(env, first_env=first_env, total_envs=total_envs)
+        except Exception as e:
+            self.error = e
 
     def describe(self) -> dict[str, Any]:
+        if self.error is not None:
+            raise self.error
         c = self.collector
         return {"pid": os.getpid(), "spaces": (c.observation_space, c.action_space), "dt": c.dt}
 
@@ -164,13 +171,8 @@ class RayCollector:
         except BaseException:
             self.close()
             raise
-        self.observation_space, self.action_space = info["spaces"]
+        self.observation_space, self.action_space = info["spaces"]  # Box actions: the workers' collectors check
         self.dt = float(info["dt"])
-        if not isinstance(self.action_space, spaces.Box):
-            self.close()
-            raise ValueError(
-                f"{env_id} has {type(self.action_space).__name__} actions; the Gaussian policy needs continuous (Box) ones"
-            )
 
     def _start(self, indices: range | list[int]) -> list[dict[str, Any]]:
         """Starts the workers `indices` (with the start pool, if set); returns their descriptions."""
@@ -193,6 +195,11 @@ class RayCollector:
                 tqdm.write(f"waiting for {len(pending)} Ray workers to start ({free:g} CPUs free)", file=sys.stderr)
         try:
             infos = ray.get(calls)
+        except ray.exceptions.RayTaskError as e:  # the worker is up but could not make its environments
+            message = f"a Ray worker could not make its {self.env_id} environments: {e.cause}"
+            # A ValueError is a setting that does not fit (or an id unknown on that machine), as
+            # the in-process collector would say it; anything else is the worker's machine.
+            raise (ValueError if isinstance(e.cause, ValueError) else ConnectionError)(message) from None
         except ray.exceptions.RayActorError as e:
             raise ConnectionError(
                 f"a Ray worker failed to start (is gail_fast installed on every machine of the cluster?): {e}"
