@@ -1,9 +1,9 @@
 """Rollout workers on Ray (a local Ray of 2 CPUs): a seeded run learns the same with 1
 and 2 workers as in this process, and resumes with another number of workers into the
-uninterrupted run; a worker killed mid-collect is replaced and the
-rollouts redone; a worker whose environment cannot be made where it runs is a clear
-error at start-up, and no actor is left behind; without Ray, --workers names the extra and nothing imports Ray; an
-unknown environment is named before Ray starts."""
+uninterrupted run; a worker killed mid-collect is replaced and the rollouts redone; a
+worker whose environment cannot be made where it runs is a clear error at start-up, and
+no actor is left behind; without Ray, --workers names the extra and nothing imports Ray;
+an unknown environment is named before Ray starts."""
 
 import csv
 import logging
@@ -164,10 +164,10 @@ def test_a_worker_killed_mid_collect_is_replaced_and_the_rollouts_redone(ray):
 
 
 def all_cpus_free(ray, timeout_s=30.0):
-    deadline = time.monotonic() + timeout_s
-    while ray.available_resources().get("CPU", 0) < 2 and time.monotonic() < deadline:
+    total, deadline = ray.cluster_resources()["CPU"], time.monotonic() + timeout_s
+    while ray.available_resources().get("CPU", 0) < total and time.monotonic() < deadline:
         time.sleep(0.1)
-    return ray.available_resources().get("CPU", 0) == 2
+    return ray.available_resources().get("CPU", 0) == total
 
 
 def test_workers_that_cannot_make_their_environments_are_a_start_up_error_and_no_actor_stays(ray):
