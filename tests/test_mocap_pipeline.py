@@ -31,6 +31,7 @@ def test_quick_run_retargets_trains_and_reports(quick_run):
     assert state["config"]["num_trajectories"] == 4  # two clips and their mirror images
     assert state["config"]["start_fraction"] == 0.9  # most episodes start from recorded states
     assert "goals met:" in printed and ("[x] no falls" in printed or "[ ] no falls" in printed)
+    assert "not pure imitation" not in printed  # no task term unless asked for
     for metric in ("speed_mps", "step_rate_hz", "frechet_z2_run"):
         assert metric in printed
     # the trained clips' own distance to the reference walk, beside the policy's

@@ -98,23 +98,18 @@ def test_policy_and_reference_side_by_side(mocap_dir, tmp_path):
     # and through the command line, as JSON
     demos.save(tmp_path / "walk.npz")
     cfg = GAILConfig(env="Humanoid21Imitation-v0", demos=str(tmp_path / "walk.npz"), hidden=(16,), mode="z")
-    save_checkpoint(tmp_path / "latest.pt", checkpoint("gail", cfg, 1, 1, policy))
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "gail_fast.evaluate",
-            str(tmp_path / "latest.pt"),
-            "--reference",
-            str(tmp_path / "walk.npz"),
-            "--episodes",
-            "2",
-            "--steps",
-            "30",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    assert set(json.loads(out)) == {"policy", "reference", "frechet_z2"}
+    save_checkpoint(tmp_path / "pure.pt", checkpoint("gail", cfg, 1, 1, policy))
+    cfg = GAILConfig(env=cfg.env, demos=cfg.demos, hidden=(16,), mode="z", task_speed=1.4)
+    save_checkpoint(tmp_path / "task.pt", checkpoint("gail", cfg, 1, 1, policy))
+
+    def evaluate(name: str, *flags: str) -> str:
+        command = [sys.executable, "-m", "gail_fast.evaluate", str(tmp_path / name), "--reference"]
+        command += [str(tmp_path / "walk.npz"), "--episodes", "2", "--steps", "30", *flags]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+    out = json.loads(evaluate("pure.pt", "--json"))
+    assert set(out) == {"policy", "reference", "frechet_z2", "task_speed"} and out["task_speed"] == 0
+    assert json.loads(evaluate("task.pt", "--json"))["task_speed"] == 1.4
+    # a task-term policy's report says it is not imitation alone; a pure one's says nothing of it
+    assert evaluate("task.pt").startswith("not pure imitation: trained with AMP's task term, a target speed of 1.4")
+    assert "task term" not in evaluate("pure.pt")

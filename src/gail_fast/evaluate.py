@@ -4,7 +4,8 @@
     python -m gail_fast.evaluate RUN --reference CLIP.npz [--episodes 8] [--steps 1000] [--json]
 
 With --reference (the humanoid), the walking metrics of `gail_fast.walking` for the
-policy, from the standing reset, and for the retargeted clip side by side.
+policy, from the standing reset, and for the retargeted clip side by side; a policy trained
+with AMP's task term says so (`task_speed`, its target; 0 for pure imitation).
 
 The policy acts deterministically (its mean action) unless --stochastic is given.
 """
@@ -100,19 +101,22 @@ def main(argv: list[str] | None = None) -> None:
             raise ValueError(f"--episodes must be >= 1, got {args.episodes}")
         if args.seed < 0:
             raise ValueError(f"--seed must be >= 0, got {args.seed}")
-        policy, env_id, _ = load_policy(args.path, check_env=True)
+        policy, env_id, state = load_policy(args.path, check_env=True)
         if args.reference:
             from gail_fast import walking
             from gail_fast.demos import Demonstrations
 
             reference = Demonstrations.load(args.reference, env_id=env_id)
             walk = walking.compare(policy, env_id, reference, args.episodes, args.steps, args.seed, not args.stochastic)
+            walk["task_speed"] = walking.task_speed(state)
         else:
             result = evaluate_policy(policy, env_id, args.episodes, args.seed, not args.stochastic)
     if args.reference:
         if args.json:
             print(json.dumps(walk))
         else:
+            if note := walking.task_note(walk["task_speed"]):
+                print(note)
             print(f"{'':20s}{'policy':>10s}{'reference':>12s}")
             for key, value in walk["policy"].items():
                 print(f"{key:20s}{value:10.3f}{walk['reference'][key]:12.3f}")

@@ -187,7 +187,7 @@ def report(run: Path, reference: Path, running: Path, trained: Path, episodes: i
     from gail_fast.demos import Demonstrations
     from gail_fast.runs import load_policy
 
-    policy, env_id, _ = load_policy(run)
+    policy, env_id, state = load_policy(run)
     result = walking.assess(
         policy,
         env_id,
@@ -197,4 +197,5 @@ def report(run: Path, reference: Path, running: Path, trained: Path, episodes: i
         episodes,
         steps,
     )
-    return walking.format_assessment(result)
+    note = walking.task_note(walking.task_speed(state))
+    return "\n".join(filter(None, [note, walking.format_assessment(result)]))

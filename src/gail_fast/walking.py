@@ -216,6 +216,17 @@ def assess(
     return result
 
 
+def task_speed(checkpoint: dict) -> float:
+    """The target speed (m/s) of AMP's task term a checkpoint's policy was trained with; 0 for
+    pure imitation. Reports name it, so a task-term result is never taken for imitation alone."""
+    return float((checkpoint.get("config") or {}).get("task_speed", 0.0))
+
+
+def task_note(speed: float) -> str:
+    """The line reports print above a task-term policy's metrics ('' for pure imitation)."""
+    return f"not pure imitation: trained with AMP's task term, a target speed of {speed:g} m/s" if speed > 0 else ""
+
+
 def format_assessment(result: dict) -> str:
     """`assess`'s result as a table and a list of goals met and missed."""
     keys = list(result["policy"])
