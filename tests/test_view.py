@@ -88,6 +88,16 @@ def test_page_is_one_file_with_no_network(page):
     data = page_data(page)
     assert data["envId"] == ENV and len(data["episodes"]) == 1
     assert page.stat().st_size < 1_000_000
+    assert "task term" not in data["title"]
+
+
+def test_a_task_term_policy_is_labelled(gail_run, tmp_path):
+    """A policy trained with AMP's task term is not taken for imitation alone."""
+    state = torch.load(gail_run / "checkpoints" / "latest.pt", weights_only=False)
+    state["config"] = {**state["config"], "task_speed": 1.4}
+    save_checkpoint(tmp_path / "task.pt", state)
+    data = page_data(view(tmp_path / "task.pt", tmp_path / "task.html", steps=20))
+    assert "not pure imitation: trained with AMP's task term, a target speed of 1.4 m/s" in data["title"]
 
 
 def test_page_holds_the_models_bodies_at_the_recorded_qpos(page, gail_run):

@@ -224,7 +224,7 @@ def view(
         ValueError: a run without a policy, a clip for another environment, an unknown
             or non-MuJoCo environment, an output of another kind.
     """
-    from gail_fast import envs
+    from gail_fast import envs, walking
     from gail_fast.runs import load_policy
 
     out = Path(out)
@@ -240,6 +240,8 @@ def view(
         clips = load_reference(reference, env_id, model.nq)[1] if reference is not None else []
         recorded = rollout(policy, env_id, episodes, steps, seed, deterministic)
         title = f"{env_id}: {Path(path).name}"
+        if note := walking.task_note(walking.task_speed(checkpoint)):
+            title += f" ({note})"
     else:
         env_id, clips = load_reference(reference, None)
         model = mujoco_model(env_id)
