@@ -76,6 +76,16 @@ def test_bad_input():
         episode_metrics(kin, [np.zeros((1, 28))], [False], 0.015)
 
 
+def test_task_speed_of_a_checkpoint():
+    from gail_fast.walking import task_speed
+
+    assert task_speed({"config": {"task_speed": 1.4}}) == 1.4
+    assert task_speed({"config": {}}) == 0 and task_speed({}) == 0  # pure imitation
+    for config in ({"task_speed": "fast"}, {"task_speed": -1.0}, {"task_speed": float("nan")}, ["task_speed"]):
+        with pytest.raises(ValueError, match="no usable task_speed"):
+            task_speed({"config": config})
+
+
 def test_policy_and_reference_side_by_side(mocap_dir, tmp_path):
     import json
     import subprocess

@@ -219,7 +219,11 @@ def assess(
 def task_speed(checkpoint: dict) -> float:
     """The target speed (m/s) of AMP's task term a checkpoint's policy was trained with; 0 for
     pure imitation. Reports name it, so a task-term result is never taken for imitation alone."""
-    return float((checkpoint.get("config") or {}).get("task_speed", 0.0))
+    config = checkpoint.get("config") or {}
+    speed = config.get("task_speed", 0.0) if isinstance(config, dict) else None
+    if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not 0 <= speed < float("inf"):
+        raise ValueError(f"the checkpoint's config holds no usable task_speed (a speed >= 0): {speed!r}")
+    return float(speed)
 
 
 def task_note(speed: float) -> str:
