@@ -97,7 +97,7 @@ def test_a_task_term_policy_is_labelled(gail_run, tmp_path):
     state["config"] = {**state["config"], "task_speed": 1.4}
     save_checkpoint(tmp_path / "task.pt", state)
     data = page_data(view(tmp_path / "task.pt", tmp_path / "task.html", steps=20))
-    assert "not pure imitation: trained with AMP's task term, a target speed of 1.4 m/s" in data["title"]
+    assert "not pure imitation: trained with AMP's task term, a target speed of 1.4 m/s at weight 0.5" in data["title"]
 
 
 def test_page_holds_the_models_bodies_at_the_recorded_qpos(page, gail_run):

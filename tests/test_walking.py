@@ -76,14 +76,20 @@ def test_bad_input():
         episode_metrics(kin, [np.zeros((1, 28))], [False], 0.015)
 
 
-def test_task_speed_of_a_checkpoint():
-    from gail_fast.walking import task_speed
+def test_task_term_of_a_checkpoint():
+    from gail_fast.walking import task_term
 
-    assert task_speed({"config": {"task_speed": 1.4}}) == 1.4
-    assert task_speed({"config": {}}) == 0 and task_speed({}) == 0  # pure imitation
-    for config in ({"task_speed": "fast"}, {"task_speed": -1.0}, {"task_speed": float("nan")}, ["task_speed"]):
+    assert task_term({"config": {"task_speed": 1.4, "task_weight": 0.2}}) == (1.4, 0.2)
+    assert task_term({"config": {"task_speed": 1.4}}) == (1.4, 0.5)  # GAILConfig's default weight
+    assert task_term({"config": {"task_weight": 0.5}}) == (0, 0) and task_term({}) == (0, 0)  # pure imitation
+    for config in ({"task_speed": "fast"}, {"task_speed": -1.0}, {"task_speed": float("nan")}):
         with pytest.raises(ValueError, match="no usable task_speed"):
-            task_speed({"config": config})
+            task_term({"config": config})
+    for weight in (1.5, -0.1, None, True):
+        with pytest.raises(ValueError, match="no usable task_weight"):
+            task_term({"config": {"task_speed": 1.4, "task_weight": weight}})
+    with pytest.raises(ValueError, match="not a mapping"):
+        task_term({"config": ["task_speed"]})
 
 
 def test_policy_and_reference_side_by_side(mocap_dir, tmp_path):
@@ -109,7 +115,7 @@ def test_policy_and_reference_side_by_side(mocap_dir, tmp_path):
     demos.save(tmp_path / "walk.npz")
     cfg = GAILConfig(env="Humanoid21Imitation-v0", demos=str(tmp_path / "walk.npz"), hidden=(16,), mode="z")
     save_checkpoint(tmp_path / "pure.pt", checkpoint("gail", cfg, 1, 1, policy))
-    cfg = GAILConfig(env=cfg.env, demos=cfg.demos, hidden=(16,), mode="z", task_speed=1.4)
+    cfg = GAILConfig(env=cfg.env, demos=cfg.demos, hidden=(16,), mode="z", task_speed=1.4, task_weight=0.2)
     save_checkpoint(tmp_path / "task.pt", checkpoint("gail", cfg, 1, 1, policy))
 
     def evaluate(name: str, *flags: str) -> str:
@@ -118,8 +124,11 @@ def test_policy_and_reference_side_by_side(mocap_dir, tmp_path):
         return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
     out = json.loads(evaluate("pure.pt", "--json"))
-    assert set(out) == {"policy", "reference", "frechet_z2", "task_speed"} and out["task_speed"] == 0
-    assert json.loads(evaluate("task.pt", "--json"))["task_speed"] == 1.4
+    assert set(out) == {"policy", "reference", "frechet_z2", "task_speed", "task_weight"}
+    assert out["task_speed"] == out["task_weight"] == 0
+    task = json.loads(evaluate("task.pt", "--json"))
+    assert task["task_speed"] == 1.4 and task["task_weight"] == 0.2
     # a task-term policy's report says it is not imitation alone; a pure one's says nothing of it
-    assert evaluate("task.pt").startswith("not pure imitation: trained with AMP's task term, a target speed of 1.4")
+    note = "not pure imitation: trained with AMP's task term, a target speed of 1.4 m/s at weight 0.2"
+    assert evaluate("task.pt").startswith(note)
     assert "task term" not in evaluate("pure.pt")

@@ -50,6 +50,7 @@ class MocapConfig:
     task_speed: float = param(
         0.0, "Not imitation: AMP's task term, a target forward speed (m/s), beside the imitation reward (0: off)."
     )
+    task_weight: float = param(0.5, "With --task-speed: reward = (1 - w) * imitation + w * task.")
     start_fraction: float = param(
         0.9, "Fraction of episodes started from a recorded state of the clips (the rest from the standing reset)."
     )
@@ -85,6 +86,7 @@ class MocapConfig:
             raise ValueError(f"seed must be >= 0, got {self.seed}")
         check_range(self, "total_steps", 1)
         check_range(self, "task_speed", 0.0)
+        check_range(self, "task_weight", 0.0, 1.0)
         check_range(self, "start_fraction", 0.0, 1.0)
         self.trpo()  # TRPOConfig checks fvp_subsample and vf_epochs
         if self.mode not in FEATURE_MODES:
@@ -122,6 +124,7 @@ def gail_config(cfg: MocapConfig, demos: Path) -> GAILConfig:
         grad_penalty=10.0,
         disc_steps=2,
         task_speed=cfg.task_speed,
+        task_weight=cfg.task_weight,
         seed=cfg.seed,
         workers=cfg.workers,
         ray_address=cfg.ray_address,
@@ -197,5 +200,5 @@ def report(run: Path, reference: Path, running: Path, trained: Path, episodes: i
         episodes,
         steps,
     )
-    note = walking.task_note(walking.task_speed(state))
+    note = walking.task_note(*walking.task_term(state))
     return "\n".join(filter(None, [note, walking.format_assessment(result)]))

@@ -216,19 +216,29 @@ def assess(
     return result
 
 
-def task_speed(checkpoint: dict) -> float:
-    """The target speed (m/s) of AMP's task term a checkpoint's policy was trained with; 0 for
-    pure imitation. Reports name it, so a task-term result is never taken for imitation alone."""
+def task_term(checkpoint: dict) -> tuple[float, float]:
+    """AMP's task term a checkpoint's policy was trained with: its target speed (m/s) and its
+    weight in the reward, (0, 0) for pure imitation. Reports name it, so a task-term result is
+    never taken for imitation alone."""
     config = checkpoint.get("config") or {}
-    speed = config.get("task_speed", 0.0) if isinstance(config, dict) else None
+    if not isinstance(config, dict):
+        raise ValueError(f"the checkpoint's config is not a mapping: {type(config).__name__}")
+    speed = config.get("task_speed", 0.0)
     if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not 0 <= speed < float("inf"):
         raise ValueError(f"the checkpoint's config holds no usable task_speed (a speed >= 0): {speed!r}")
-    return float(speed)
+    if speed == 0:
+        return 0.0, 0.0
+    weight = config.get("task_weight", 0.5)  # GAILConfig's default
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= 1:
+        raise ValueError(f"the checkpoint's config holds no usable task_weight (in [0, 1]): {weight!r}")
+    return float(speed), float(weight)
 
 
-def task_note(speed: float) -> str:
+def task_note(speed: float, weight: float) -> str:
     """The line reports print above a task-term policy's metrics ('' for pure imitation)."""
-    return f"not pure imitation: trained with AMP's task term, a target speed of {speed:g} m/s" if speed > 0 else ""
+    if speed <= 0:
+        return ""
+    return f"not pure imitation: trained with AMP's task term, a target speed of {speed:g} m/s at weight {weight:g}"
 
 
 def format_assessment(result: dict) -> str:

@@ -240,7 +240,7 @@ def view(
         clips = load_reference(reference, env_id, model.nq)[1] if reference is not None else []
         recorded = rollout(policy, env_id, episodes, steps, seed, deterministic)
         title = f"{env_id}: {Path(path).name}"
-        if note := walking.task_note(walking.task_speed(checkpoint)):
+        if note := walking.task_note(*walking.task_term(checkpoint)):
             title += f" ({note})"
     else:
         env_id, clips = load_reference(reference, None)
