@@ -32,6 +32,7 @@ REFERENCE_WALK = "07_05"  # subject 07's walk: a walk, but not the trained subje
 REFERENCE_RUN = "02_03"  # subject 02's run: the gait the policy should not have
 NUM_ENVS = 64
 TRPO_DOCS = {f.name: f.metadata["doc"] for f in fields(TRPOConfig)}
+TASK_WEIGHT = next(f for f in fields(GAILConfig) if f.name == "task_weight")
 
 
 @dataclass
@@ -50,7 +51,7 @@ class MocapConfig:
     task_speed: float = param(
         0.0, "Not imitation: AMP's task term, a target forward speed (m/s), beside the imitation reward (0: off)."
     )
-    task_weight: float = param(0.5, "With --task-speed: reward = (1 - w) * imitation + w * task.")
+    task_weight: float = param(TASK_WEIGHT.default, TASK_WEIGHT.metadata["doc"])
     start_fraction: float = param(
         0.9, "Fraction of episodes started from a recorded state of the clips (the rest from the standing reset)."
     )

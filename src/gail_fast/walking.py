@@ -19,6 +19,7 @@ functions measure a policy's rollout and a retargeted clip side by side:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -220,18 +221,23 @@ def task_term(checkpoint: dict) -> tuple[float, float]:
     """AMP's task term a checkpoint's policy was trained with: its target speed (m/s) and its
     weight in the reward, (0, 0) for pure imitation. Reports name it, so a task-term result is
     never taken for imitation alone."""
+    from gail_fast.gail import GAILConfig  # torch is loaded wherever a checkpoint is
+
     config = checkpoint.get("config") or {}
     if not isinstance(config, dict):
         raise ValueError(f"the checkpoint's config is not a mapping: {type(config).__name__}")
-    speed = config.get("task_speed", 0.0)
-    if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not 0 <= speed < float("inf"):
-        raise ValueError(f"the checkpoint's config holds no usable task_speed (a speed >= 0): {speed!r}")
+    speed = _config_number(config, "task_speed", 0.0, lambda v: 0 <= v < float("inf"), "a speed >= 0")
     if speed == 0:
         return 0.0, 0.0
-    weight = config.get("task_weight", 0.5)  # GAILConfig's default
-    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= 1:
-        raise ValueError(f"the checkpoint's config holds no usable task_weight (in [0, 1]): {weight!r}")
-    return float(speed), float(weight)
+    weight = _config_number(config, "task_weight", GAILConfig.task_weight, lambda v: 0 <= v <= 1, "in [0, 1]")
+    return speed, weight
+
+
+def _config_number(config: dict, key: str, default: float, valid: Callable[[float], bool], what: str) -> float:
+    value = config.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not valid(value):
+        raise ValueError(f"the checkpoint's config holds no usable {key} ({what}): {value!r}")
+    return float(value)
 
 
 def task_note(speed: float, weight: float) -> str:
