@@ -384,8 +384,9 @@ def test_bad_mode_and_reward(tmp_path, capsys):
     [
         ["--mode", "z"],
         # AMP's recipe: a least-squares discriminator on steps, its bounded reward, a replay
-        # of past batches (used from the second iteration) and the task term
-        ["--mode", "zz", "--reward", "amp", "--disc-loss", "ls", "--replay", "2", "--task-speed", "1.4"],
+        # of past batches (used from the second iteration) and the task term, from the second
+        ["--mode", "zz", "--reward", "amp", "--disc-loss", "ls", "--replay", "2", "--task-speed", "1.4"]
+        + ["--task-start", "256"],
         # the pose features of a step with the root's state at both ends
         ["--mode", "zzr", "--reward", "amp", "--disc-loss", "ls", "--replay", "2"],
         # a frame's features and their change over the step
@@ -436,6 +437,8 @@ def test_gail_from_motion_capture_features(mocap_dir, tmp_path, flags):
     if "--task-speed" in flags:
         progress = np.genfromtxt(tmp_path / "run" / "progress.csv", delimiter=",", names=True)
         assert ((progress["chartstask_reward"] > 0) & (progress["chartstask_reward"] <= 1)).all()
+        # imitation alone for the first 256 steps, then GAILConfig's default weight
+        np.testing.assert_array_equal(progress["chartstask_weight"], [0.0, 0.5])
 
 
 def test_mode_zv_is_a_frame_and_its_change(mocap_dir):

@@ -74,6 +74,7 @@ def test_model_folder_loads_like_its_run(quick_run, tmp_path):
         (["--fvp-subsample", "0"], "fvp_subsample must be a finite number > 0.0 and <= 1.0, got 0.0"),
         (["--vf-epochs", "0"], "vf_epochs must be a finite number >= 1, got 0"),
         (["--task-weight", "2"], "task_weight must be a finite number >= 0.0 and <= 1.0, got 2.0"),
+        (["--task-start", "-1"], "task_start must be a finite number >= 0, got -1"),
     ],
 )
 def test_bad_settings(tmp_path, capsys, flags, message):
@@ -85,6 +86,6 @@ def test_bad_settings(tmp_path, capsys, flags, message):
 def test_the_task_term_reaches_the_gail_settings(tmp_path):
     from gail_fast.mocap_pipeline import MocapConfig, gail_config
 
-    cfg = gail_config(MocapConfig(task_speed=1.4, task_weight=0.2), tmp_path / "walk.npz")
-    assert (cfg.task_speed, cfg.task_weight) == (1.4, 0.2)
+    cfg = gail_config(MocapConfig(task_speed=1.4, task_weight=0.2, task_start=20_000_000), tmp_path / "walk.npz")
+    assert (cfg.task_speed, cfg.task_weight, cfg.task_start) == (1.4, 0.2, 20_000_000)
     assert gail_config(MocapConfig(), tmp_path / "walk.npz").task_speed == 0  # pure imitation by default

@@ -100,6 +100,9 @@ class GAILConfig(TrainingConfig):
         0.5, "With --task-speed: the speed error (m/s) at which the task term falls to 1/e (AMP's is 2)."
     )
     task_weight: float = param(0.5, "With --task-speed: reward = (1 - w) * imitation + w * task.")
+    task_start: int = param(
+        0, "With --task-speed: environment steps of imitation alone before the task term joins the reward."
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -127,6 +130,7 @@ class GAILConfig(TrainingConfig):
         check_range(self, "task_speed", 0.0)
         check_range(self, "task_weight", 0.0, 1.0)
         check_range(self, "task_sigma", 0.0, above=True)
+        check_range(self, "task_start", 0)
         if self.task_speed > 0 and (self.env not in envs.POSE_FEATURE_ENVS or self.mode not in FEATURE_MODES):
             raise ValueError(
                 f"--task-speed needs the humanoid's pose features (mode {', '.join(FEATURE_MODES)}), not {self.env} with mode {self.mode}"
@@ -394,11 +398,13 @@ def train_gail(
             z = torch.as_tensor(policy_inputs(batch, cfg.mode, low, high), dtype=torch.float32)
             # 2. reward with the current discriminator
             style = disc.reward(z, cfg.reward).numpy().reshape(batch.nstep, batch.nenv).astype(np.float64)
-            rewards = style
+            rewards, weight = style, 0.0
             if cfg.task_speed > 0:  # AMP's task term, on the speed over the step's last k steps
                 speed = batch.next_obs()[..., -3] * speed_scale
                 task = np.exp(-(((speed - cfg.task_speed) / cfg.task_sigma) ** 2))
-                rewards = (1 - cfg.task_weight) * style + cfg.task_weight * task
+                # measured from the start; paid once imitation alone has had task_start steps
+                weight = cfg.task_weight if loop.global_step >= cfg.task_start else 0.0
+                rewards = (1 - weight) * style + weight * task
             # 3. TRPO step on those rewards: the policy's step; the next rollout, which
             # needs only the policy, runs beside the rest (value function, discriminator)
             with loop.alone():
@@ -429,6 +435,7 @@ def train_gail(
                 scalars["charts/pelvis_speed"] = float(batch.obs[..., -3].mean() * speed_scale)
             if cfg.task_speed > 0:
                 scalars["charts/task_reward"] = float(task.mean())
+                scalars["charts/task_weight"] = weight
             loop.log(batch, scalars, acc=f"{disc_stats['disc/acc_expert']:.2f}/{disc_stats['disc/acc_policy']:.2f}")
     if features:  # a page to see the final policy move (gail_fast.view)
         from gail_fast.view import write_run_page

@@ -32,7 +32,7 @@ REFERENCE_WALK = "07_05"  # subject 07's walk: a walk, but not the trained subje
 REFERENCE_RUN = "02_03"  # subject 02's run: the gait the policy should not have
 NUM_ENVS = 64
 TRPO_DOCS = {f.name: f.metadata["doc"] for f in fields(TRPOConfig)}
-TASK_WEIGHT = next(f for f in fields(GAILConfig) if f.name == "task_weight")
+GAIL_DOCS = {f.name: f.metadata["doc"] for f in fields(GAILConfig) if "doc" in f.metadata}
 
 
 @dataclass
@@ -51,7 +51,8 @@ class MocapConfig:
     task_speed: float = param(
         0.0, "Not imitation: AMP's task term, a target forward speed (m/s), beside the imitation reward (0: off)."
     )
-    task_weight: float = param(TASK_WEIGHT.default, TASK_WEIGHT.metadata["doc"])
+    task_weight: float = param(GAILConfig.task_weight, GAIL_DOCS["task_weight"])
+    task_start: int = param(GAILConfig.task_start, GAIL_DOCS["task_start"])
     start_fraction: float = param(
         0.9, "Fraction of episodes started from a recorded state of the clips (the rest from the standing reset)."
     )
@@ -88,6 +89,7 @@ class MocapConfig:
         check_range(self, "total_steps", 1)
         check_range(self, "task_speed", 0.0)
         check_range(self, "task_weight", 0.0, 1.0)
+        check_range(self, "task_start", 0)
         check_range(self, "start_fraction", 0.0, 1.0)
         self.trpo()  # TRPOConfig checks fvp_subsample and vf_epochs
         if self.mode not in FEATURE_MODES:
@@ -126,6 +128,7 @@ def gail_config(cfg: MocapConfig, demos: Path) -> GAILConfig:
         disc_steps=2,
         task_speed=cfg.task_speed,
         task_weight=cfg.task_weight,
+        task_start=cfg.task_start,
         seed=cfg.seed,
         workers=cfg.workers,
         ray_address=cfg.ray_address,
