@@ -58,7 +58,8 @@ def main() -> None:
     # the flags of `train mocap` that differ from its defaults
     run_settings, defaults = cfg | cfg["trpo"], MocapConfig()
     flags = ""
-    for name in ("mode", "start_fraction", "fvp_subsample", "vf_epochs", "mirror", "mirror_loss"):
+    names = ("mode", "task_speed", "task_weight", "task_start", "start_fraction", "fvp_subsample", "vf_epochs")
+    for name in (*names, "mirror", "mirror_loss"):
         value, default = run_settings.get(name, getattr(defaults, name)), getattr(defaults, name)
         flag = name.replace("_", "-")
         if value != default:
@@ -68,7 +69,7 @@ def main() -> None:
 
 A policy for `{env_id}` (the 21-joint humanoid) learnt by GAIL from the CMU walks 02_01
 and 02_02 and their mirror images, state-only: no environment reward, no actions
-(`task_speed` {cfg.get("task_speed", 0.0)}: {"pure imitation" if not cfg.get("task_speed") else "with AMP's task term"}).
+({walking.task_note(*walking.task_term(state)) or "`task_speed` 0: pure imitation"}).
 {state["global_step"]:,} environment steps, seed {cfg["seed"]}. {args.note}
 
 - `checkpoints/latest.pt`: the policy (with its observation normaliser) and the

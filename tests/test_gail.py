@@ -377,6 +377,7 @@ def test_bad_mode_and_reward(tmp_path, capsys):
     assert "amp needs ls" in run_gail(tmp_path, capsys, "--demos", str(path), "--disc-loss", "ls")
     assert "task_weight must be" in run_gail(tmp_path, capsys, "--demos", str(path), "--task-weight", "2")
     assert "--task-speed needs the humanoid" in run_gail(tmp_path, capsys, "--demos", str(path), "--task-speed", "1")
+    assert "--task-start needs --task-speed" in run_gail(tmp_path, capsys, "--demos", str(path), "--task-start", "10")
 
 
 @pytest.mark.parametrize(

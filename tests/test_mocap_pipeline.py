@@ -75,6 +75,8 @@ def test_model_folder_loads_like_its_run(quick_run, tmp_path):
         (["--vf-epochs", "0"], "vf_epochs must be a finite number >= 1, got 0"),
         (["--task-weight", "2"], "task_weight must be a finite number >= 0.0 and <= 1.0, got 2.0"),
         (["--task-start", "-1"], "task_start must be a finite number >= 0, got -1"),
+        # the quick run's 100k steps end before the term would start
+        (["--task-speed", "1.4", "--task-start", "200000"], "the task term would never be paid"),
     ],
 )
 def test_bad_settings(tmp_path, capsys, flags, message):

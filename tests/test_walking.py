@@ -79,15 +79,18 @@ def test_bad_input():
 def test_task_term_of_a_checkpoint():
     from gail_fast.walking import task_term
 
-    assert task_term({"config": {"task_speed": 1.4, "task_weight": 0.2}}) == (1.4, 0.2)
-    assert task_term({"config": {"task_speed": 1.4}}) == (1.4, 0.5)  # GAILConfig's default weight
-    assert task_term({"config": {"task_weight": 0.5}}) == (0, 0) and task_term({}) == (0, 0)  # pure imitation
+    assert task_term({"config": {"task_speed": 1.4, "task_weight": 0.2, "task_start": 10**7}}) == (1.4, 0.2, 10**7)
+    assert task_term({"config": {"task_speed": 1.4}}) == (1.4, 0.5, 0)  # GAILConfig's defaults
+    assert task_term({"config": {"task_weight": 0.5}}) == (0, 0, 0) and task_term({}) == (0, 0, 0)  # pure imitation
     for config in ({"task_speed": "fast"}, {"task_speed": -1.0}, {"task_speed": float("nan")}):
         with pytest.raises(ValueError, match="no usable task_speed"):
             task_term({"config": config})
     for weight in (1.5, -0.1, None, True):
         with pytest.raises(ValueError, match="no usable task_weight"):
             task_term({"config": {"task_speed": 1.4, "task_weight": weight}})
+    for start in (-1, 2.5, "late"):
+        with pytest.raises(ValueError, match="no usable task_start"):
+            task_term({"config": {"task_speed": 1.4, "task_start": start}})
     with pytest.raises(ValueError, match="not a mapping"):
         task_term({"config": ["task_speed"]})
 
@@ -115,7 +118,9 @@ def test_policy_and_reference_side_by_side(mocap_dir, tmp_path):
     demos.save(tmp_path / "walk.npz")
     cfg = GAILConfig(env="Humanoid21Imitation-v0", demos=str(tmp_path / "walk.npz"), hidden=(16,), mode="z")
     save_checkpoint(tmp_path / "pure.pt", checkpoint("gail", cfg, 1, 1, policy))
-    cfg = GAILConfig(env=cfg.env, demos=cfg.demos, hidden=(16,), mode="z", task_speed=1.4, task_weight=0.2)
+    cfg = GAILConfig(
+        env=cfg.env, demos=cfg.demos, hidden=(16,), mode="z", task_speed=1.4, task_weight=0.2, task_start=10**6
+    )
     save_checkpoint(tmp_path / "task.pt", checkpoint("gail", cfg, 1, 1, policy))
 
     def evaluate(name: str, *flags: str) -> str:
@@ -124,11 +129,11 @@ def test_policy_and_reference_side_by_side(mocap_dir, tmp_path):
         return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
     out = json.loads(evaluate("pure.pt", "--json"))
-    assert set(out) == {"policy", "reference", "frechet_z2", "task_speed", "task_weight"}
-    assert out["task_speed"] == out["task_weight"] == 0
+    assert set(out) == {"policy", "reference", "frechet_z2", "task_speed", "task_weight", "task_start"}
+    assert out["task_speed"] == out["task_weight"] == out["task_start"] == 0
     task = json.loads(evaluate("task.pt", "--json"))
-    assert task["task_speed"] == 1.4 and task["task_weight"] == 0.2
+    assert (task["task_speed"], task["task_weight"], task["task_start"]) == (1.4, 0.2, 10**6)
     # a task-term policy's report says it is not imitation alone; a pure one's says nothing of it
-    note = "not pure imitation: trained with AMP's task term, a target speed of 1.4 m/s at weight 0.2"
+    note = "not pure imitation: trained with AMP's task term, a target speed of 1.4 m/s at weight 0.2, paid from step 1,000,000 on"
     assert evaluate("task.pt").startswith(note)
     assert "task term" not in evaluate("pure.pt")

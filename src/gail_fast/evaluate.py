@@ -5,8 +5,8 @@
 
 With --reference (the humanoid), the walking metrics of `gail_fast.walking` for the
 policy, from the standing reset, and for the retargeted clip side by side; a policy trained
-with AMP's task term says so (`task_speed`, its target, and `task_weight`; both 0 for pure
-imitation).
+with AMP's task term says so (`task_speed`, its target, `task_weight` and `task_start`, the
+step it was paid from; all 0 for pure imitation).
 
 The policy acts deterministically (its mean action) unless --stochastic is given.
 """
@@ -109,14 +109,14 @@ def main(argv: list[str] | None = None) -> None:
 
             reference = Demonstrations.load(args.reference, env_id=env_id)
             walk = walking.compare(policy, env_id, reference, args.episodes, args.steps, args.seed, not args.stochastic)
-            walk["task_speed"], walk["task_weight"] = walking.task_term(state)
+            walk["task_speed"], walk["task_weight"], walk["task_start"] = walking.task_term(state)
         else:
             result = evaluate_policy(policy, env_id, args.episodes, args.seed, not args.stochastic)
     if args.reference:
         if args.json:
             print(json.dumps(walk))
         else:
-            if note := walking.task_note(walk["task_speed"], walk["task_weight"]):
+            if note := walking.task_note(walk["task_speed"], walk["task_weight"], walk["task_start"]):
                 print(note)
             print(f"{'':20s}{'policy':>10s}{'reference':>12s}")
             for key, value in walk["policy"].items():

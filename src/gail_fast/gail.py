@@ -131,6 +131,12 @@ class GAILConfig(TrainingConfig):
         check_range(self, "task_weight", 0.0, 1.0)
         check_range(self, "task_sigma", 0.0, above=True)
         check_range(self, "task_start", 0)
+        if self.task_start and not self.task_speed:
+            raise ValueError("--task-start needs --task-speed (the task term it delays)")
+        if self.task_speed and self.task_start >= self.total_steps:
+            raise ValueError(
+                f"--task-start {self.task_start} is not before --total-steps {self.total_steps}: the task term would never be paid"
+            )
         if self.task_speed > 0 and (self.env not in envs.POSE_FEATURE_ENVS or self.mode not in FEATURE_MODES):
             raise ValueError(
                 f"--task-speed needs the humanoid's pose features (mode {', '.join(FEATURE_MODES)}), not {self.env} with mode {self.mode}"

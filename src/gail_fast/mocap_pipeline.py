@@ -21,7 +21,6 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from gail_fast import walking
-from gail_fast.agent import check_threads, check_workers
 from gail_fast.config import check_range, param
 from gail_fast.gail import FEATURE_MODES, GAILConfig, train_gail
 from gail_fast.loop import progress_bar
@@ -84,18 +83,12 @@ class MocapConfig:
             raise ValueError(
                 f"clips {list(self.clips)} are of different subjects; imitate one subject's clips at a time"
             )
-        if self.seed < 0:
-            raise ValueError(f"seed must be >= 0, got {self.seed}")
         check_range(self, "total_steps", 1)
-        check_range(self, "task_speed", 0.0)
-        check_range(self, "task_weight", 0.0, 1.0)
-        check_range(self, "task_start", 0)
         check_range(self, "start_fraction", 0.0, 1.0)
-        self.trpo()  # TRPOConfig checks fvp_subsample and vf_epochs
         if self.mode not in FEATURE_MODES:
             raise ValueError(f"mode must be one of {FEATURE_MODES}, got {self.mode!r}")
-        check_workers(self.workers, self.ray_address, NUM_ENVS)
-        check_threads("step_threads", self.step_threads)
+        # GAILConfig and TRPOConfig check the rest (seed, task term, workers, threads, TRPO's)
+        gail_config(self, Path("walk.npz"))
 
     def trpo(self) -> TRPOConfig:
         """The recipe's TRPO settings."""

@@ -217,10 +217,10 @@ def assess(
     return result
 
 
-def task_term(checkpoint: dict) -> tuple[float, float]:
-    """AMP's task term a checkpoint's policy was trained with: its target speed (m/s) and its
-    weight in the reward, (0, 0) for pure imitation. Reports name it, so a task-term result is
-    never taken for imitation alone."""
+def task_term(checkpoint: dict) -> tuple[float, float, int]:
+    """AMP's task term a checkpoint's policy was trained with: its target speed (m/s), its
+    weight in the reward and the step from which it was paid, (0, 0, 0) for pure imitation.
+    Reports name it, so a task-term result is never taken for imitation alone."""
     from gail_fast.gail import GAILConfig  # torch is loaded wherever a checkpoint is
 
     config = checkpoint.get("config") or {}
@@ -228,9 +228,10 @@ def task_term(checkpoint: dict) -> tuple[float, float]:
         raise ValueError(f"the checkpoint's config is not a mapping: {type(config).__name__}")
     speed = _config_number(config, "task_speed", 0.0, lambda v: 0 <= v < float("inf"), "a speed >= 0")
     if speed == 0:
-        return 0.0, 0.0
+        return 0.0, 0.0, 0
     weight = _config_number(config, "task_weight", GAILConfig.task_weight, lambda v: 0 <= v <= 1, "in [0, 1]")
-    return speed, weight
+    start = _config_number(config, "task_start", 0, lambda v: v >= 0 and v == int(v), "a step >= 0")
+    return speed, weight, int(start)
 
 
 def _config_number(config: dict, key: str, default: float, valid: Callable[[float], bool], what: str) -> float:
@@ -240,11 +241,14 @@ def _config_number(config: dict, key: str, default: float, valid: Callable[[floa
     return float(value)
 
 
-def task_note(speed: float, weight: float) -> str:
+def task_note(speed: float, weight: float, start: int = 0) -> str:
     """The line reports print above a task-term policy's metrics ('' for pure imitation)."""
     if speed <= 0:
         return ""
-    return f"not pure imitation: trained with AMP's task term, a target speed of {speed:g} m/s at weight {weight:g}"
+    after = f", paid from step {start:,} on" if start else ""
+    return (
+        f"not pure imitation: trained with AMP's task term, a target speed of {speed:g} m/s at weight {weight:g}{after}"
+    )
 
 
 def format_assessment(result: dict) -> str:
