@@ -69,7 +69,7 @@ def main() -> None:
 
 A policy for `{env_id}` (the 21-joint humanoid) learnt by GAIL from the CMU walks 02_01
 and 02_02 and their mirror images, state-only: no environment reward, no actions
-({walking.task_note(*walking.task_term(state)) or "`task_speed` 0: pure imitation"}).
+({walking.task_note(*walking.task_term(state)) or f"`task_speed` {cfg.get('task_speed', 0.0)}: pure imitation"}).
 {state["global_step"]:,} environment steps, seed {cfg["seed"]}. {args.note}
 
 - `checkpoints/latest.pt`: the policy (with its observation normaliser) and the

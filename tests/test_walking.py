@@ -7,7 +7,7 @@ from gail_fast import humanoid
 from gail_fast.mocap import parse_amc, parse_asf
 from gail_fast.mocap.convert import landmarks_from_amc
 from gail_fast.mocap.retarget import Retargeter
-from gail_fast.walking import episode_metrics, frechet_distance, heading, windows
+from gail_fast.walking import episode_metrics, frechet_distance, heading, heading_drift, windows
 
 RATE = 1 / 0.015
 
@@ -68,6 +68,29 @@ def test_heading_of_a_turned_pelvis():
     for k, yaw in enumerate((0.0, 1.0, -2.5)):
         qpos[k, 3], qpos[k, 6] = np.cos(yaw / 2), np.sin(yaw / 2)
     np.testing.assert_allclose(heading(qpos), [0.0, 1.0, -2.5], atol=1e-12)
+
+
+def turning_pelvis(yaw: np.ndarray) -> np.ndarray:
+    qpos = np.zeros((len(yaw), 7))
+    qpos[:, 3], qpos[:, 6] = np.cos(yaw / 2), np.sin(yaw / 2)
+    return qpos
+
+
+def test_heading_drift_is_the_turn_not_the_swing():
+    dt = 0.015
+    t = np.arange(1001) * dt
+    swing = np.radians(15) * np.sin(2 * np.pi * t)  # a stride a second, the pelvis's yaw swing
+    # walking straight with the swing: whichever phase the episode ends in, no drift
+    assert heading_drift(turning_pelvis(swing), dt) < 1.0
+    assert heading_drift(turning_pelvis(swing[:950]), dt) < 1.0
+    # a steady turn of 10 degrees a second: the means of the first and last second lie 14 s apart
+    turn = np.radians(10) * t
+    assert heading_drift(turning_pelvis(turn + swing), dt) == pytest.approx(140, abs=1.0)
+    # circling: two whole turns read as such, not as their remainder
+    circle = 4 * np.pi * t / t[-1]
+    assert heading_drift(turning_pelvis(circle), dt) == pytest.approx(np.degrees(4 * np.pi) * 14 / 15, abs=2.0)
+    # a short episode: halves of it
+    assert heading_drift(turning_pelvis(turn[:3]), dt) == pytest.approx(np.degrees(turn[2] - turn[0]), abs=1e-9)
 
 
 def test_bad_input():

@@ -6,8 +6,10 @@ functions measure a policy's rollout and a retargeted clip side by side:
 - `upright_s`: how long an episode lasted (s); `fall_fraction`: episodes that ended by a
   fall rather than the time limit.
 - `speed_mps`: net horizontal pelvis travel per second (m/s).
-- `heading_drift_deg`: how far the pelvis heading turned from the episode's start to its
-  end (degrees, absolute).
+- `heading_drift_deg`: how far the pelvis heading turned from the episode's first second
+  to its last (degrees, absolute): the heading averaged over each second, a stride at a
+  walk's two steps a second, so that the pelvis's swing within a stride (about +-15
+  degrees in the retargeted walks) does not count as a turn.
 - `step_rate_hz`: steps per second: sign changes of the feet's forward order (which foot
   is ahead along the heading).
 - `flight_fraction`: frames with both feet off the floor (lowest point above 1 cm).
@@ -48,6 +50,18 @@ def heading(qpos: np.ndarray) -> np.ndarray:
     return np.arctan2(fy, fx)
 
 
+HEADING_WINDOW_S = 1.0  # the span the heading is averaged over at each end of an episode
+
+
+def heading_drift(qpos: np.ndarray, dt: float) -> float:
+    """Degrees the mean pelvis heading of an episode's last second lies from its first's
+    (`qpos` `(nframe, nq)` at `dt` s per frame; halves of a shorter episode). The heading
+    is unwrapped first, so a policy that circles reads the whole of its turn."""
+    yaw = np.unwrap(heading(qpos))
+    n = max(1, min(round(HEADING_WINDOW_S / dt), len(yaw) // 2))
+    return float(abs(np.degrees(yaw[-n:].mean() - yaw[:n].mean())))
+
+
 def episode_metrics(
     kin: humanoid.Kinematics, episodes: list[np.ndarray], fell: list[bool], dt: float
 ) -> WalkingMetrics:
@@ -61,7 +75,7 @@ def episode_metrics(
         durations.append(duration)
         speeds.append(np.linalg.norm(qpos[-1, :2] - qpos[0, :2]) / duration)
         yaw = np.unwrap(heading(qpos))
-        drifts.append(abs(np.degrees(yaw[-1] - yaw[0])))
+        drifts.append(heading_drift(qpos, dt))
         points = kin.feature_points(qpos)  # pelvis, left foot, right foot, ...
         ahead = np.einsum("ni,ni->n", points[:, 1, :2] - points[:, 2, :2], np.stack([np.cos(yaw), np.sin(yaw)], 1))
         side = np.sign(ahead[np.abs(ahead) > 0.02])  # ignore the feet passing each other
