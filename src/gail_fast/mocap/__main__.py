@@ -50,7 +50,8 @@ def retarget_report(solved) -> str:
         f"retargeted:    {solved.source}: {solved.nframe} frames at {solved.rate:.2f} Hz, body scaled by "
         f"{solved.scale:.3f}; landmark error median {100 * e['median_m']:.1f} cm, 95% {100 * e['p95_m']:.1f} cm, "
         f"worst {100 * e['max_m']:.1f} cm ({e['worst_landmark']}, frame {e['worst_frame']}); "
-        f"lifted {100 * solved.lift.min():+.1f} to {100 * solved.lift.max():+.1f} cm onto the floor"
+        f"lifted {100 * solved.lift.min():+.1f} to {100 * solved.lift.max():+.1f} cm onto the floor "
+        f"(levelled by {solved.floor_tilt_deg:.1f} deg)"
     )
 
 

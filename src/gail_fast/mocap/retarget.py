@@ -37,6 +37,13 @@ PLANTED_WEIGHT = 5.0  # a planted foot point outweighs the others: where it stan
 FLAT_WEIGHT = 5.0
 SOLE_SIDES = ((0.05, 0.04, -0.07), (0.05, -0.04, -0.07))  # points on the sole, in the foot's frame
 FOOT_POINTS = ("left_toe", "right_toe", "left_ankle", "right_ankle")
+# Recordings' floors tilt against their up axis (CMU's walks drop about 2 cm a metre along
+# the walk): over a take a planted foot then sits centimetres higher at one end than at the
+# other, which hides plants from the height test. The floor is fitted to the feet at rest and
+# the clip turned level, unless the fit is steeper than a floor's tilt (a ramp, stairs).
+REST_SPEED = 0.15  # m/s: a foot point this slow is resting on the floor
+LEVEL_SPREAD = 0.5  # m: the feet must rest this far apart along a direction to fit its slope
+LEVEL_MAX_DEG = 5.0
 SMOOTHNESS = 0.05  # pull towards the previous frame's angles (m of landmark error per rad)
 NOMINAL = 0.02  # pull towards the standing pose (m per rad)
 
@@ -53,6 +60,7 @@ class Retargeted:
     planted: np.ndarray  # (nframe, 2) bool: the clip has the left / right foot planted
     scale: float  # humanoid leg length / clip leg length
     source: str
+    floor_tilt_deg: float = 0.0  # how far the recording's floor was turned to level it
 
     @property
     def nframe(self) -> int:
@@ -75,6 +83,47 @@ class Retargeted:
             "worst_landmark": [n for n, v in zip(LANDMARKS, valid) if v][worst[1]],
             "worst_frame": int(worst[0]),
         }
+
+
+def floor_tilt(target: np.ndarray, present: np.ndarray, rate: float) -> np.ndarray:
+    """The rotation `(3, 3)` that turns the floor under the feet at rest in `target`
+    `(nframe, NLANDMARK, 3)` (z up) level: the slope of a plane fitted to the resting foot
+    points (each point its own height above the plane), along the horizontal directions the
+    feet rest over at least LEVEL_SPREAD apart. Identity where nothing can be fitted or the
+    fit is steeper than LEVEL_MAX_DEG."""
+    rows, which = [], []
+    for k, name in enumerate(FOOT_POINTS):
+        i = LANDMARKS.index(name)
+        if present[i]:
+            x = target[:, i]
+            speed = np.linalg.norm(np.gradient(x[:, :2], axis=0), axis=1) * rate if len(x) > 1 else np.zeros(1)
+            rows.append(x[speed < REST_SPEED])
+            which += [k] * int((speed < REST_SPEED).sum())
+    if not rows or len(which) < 10:
+        return np.eye(3)
+    points, which = np.concatenate(rows), np.array(which)
+    xy = points[:, :2] - points[:, :2].mean(axis=0)
+    _, directions = np.linalg.eigh(np.cov(xy.T))
+    along = xy @ directions  # coordinates along the two principal directions
+    fitted = [d for d in range(2) if np.ptp(along[:, d]) >= LEVEL_SPREAD]
+    if not fitted:
+        return np.eye(3)
+    offsets = np.eye(len(FOOT_POINTS))[which][:, np.unique(which)]
+    design = np.column_stack([along[:, fitted], offsets])
+    keep = np.ones(len(points), dtype=bool)
+    for _ in range(2):  # refit without the points more than 2 cm off the first plane (a foot at rest in the air)
+        coef = np.linalg.lstsq(design[keep], points[keep, 2], rcond=None)[0]
+        keep = np.abs(design @ coef - points[:, 2]) < 0.02
+        if keep.sum() < 10:
+            return np.eye(3)
+    grade = directions[:, fitted] @ coef[: len(fitted)]  # dz per m along x and y
+    if np.degrees(np.arctan(np.linalg.norm(grade))) > LEVEL_MAX_DEG:
+        return np.eye(3)
+    normal = np.array([-grade[0], -grade[1], 1.0]) / np.hypot(np.linalg.norm(grade), 1.0)
+    # Rodrigues: the rotation about normal x z that takes the normal to z
+    axis, cos = np.cross(normal, [0.0, 0.0, 1.0]), normal[2]
+    cross = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
+    return np.eye(3) + cross + cross @ cross / (1 + cos)
 
 
 def hold_planted_feet(target: np.ndarray, present: np.ndarray, rate: float) -> np.ndarray:
@@ -269,6 +318,9 @@ class Retargeter:
         target = resample(filled.reshape(clip.nframe, -1) * scale, clip.rate, control_rate).reshape(
             -1, len(LANDMARKS), 3
         )
+        level = floor_tilt(target, present, control_rate)
+        centre = target[:, present].reshape(-1, 3).mean(axis=0)
+        target = (target - centre) @ level.T + centre
         planted = hold_planted_feet(target, present, control_rate)
         weight = np.array([WEIGHTS[n] for n in LANDMARKS]) * present * np.where(planted, PLANTED_WEIGHT, 1.0)
         qpos = np.empty((len(target), self.m.nq))
@@ -286,7 +338,8 @@ class Retargeter:
         foot_planted = flat > 0
         lift = self._put_on_floor(qpos, foot_planted)
         qvel = spline_velocities(qpos, control_rate)
-        return Retargeted(qpos, qvel, control_rate, error, lift, foot_planted, scale, clip.source)
+        tilt = float(np.degrees(np.arccos(np.clip(level[2, 2], -1.0, 1.0))))
+        return Retargeted(qpos, qvel, control_rate, error, lift, foot_planted, scale, clip.source, tilt)
 
     def _put_on_floor(self, qpos: np.ndarray, planted: np.ndarray) -> np.ndarray:
         """Moves the body up or down so that a planted foot (`planted` `(nframe, 2)`,
