@@ -64,19 +64,19 @@ def test_planted_feet_barely_slide(walks, retargeter):
         assert np.median(slide[planted]) < 0.05, amc
 
 
-def resting_feet(grade: float, spread: float) -> np.ndarray:
-    """Foot points that rest in turn along y over `spread` m on a floor rising `grade` m a
-    metre, and swing at 1 m/s in between: a walk of 4 steps at the control rate."""
+def resting_feet(grade: tuple[float, float], spread: float, heading: float = 0.5) -> np.ndarray:
+    """Foot points of a walk of 4 steps at the control rate along `heading` (rad), resting in
+    turn over `spread` m on a floor rising `grade` m a metre along x and y; between rests a
+    point swings to its next place over 50 frames (1 m/s over 3 m), 10 cm up at the top."""
     target = np.zeros((400, NLANDMARK, 3))
     t = np.arange(400)
     for k, name in enumerate(("left_toe", "right_toe", "left_ankle", "right_ankle")):
         phase = (t + 50 * (k % 2)) % 100
         step = (t + 50 * (k % 2)) // 100
-        y = spread / 4 * (step + np.clip((phase - 50) / 50, 0, 1))  # rests, then swings to the next
-        target[:, LANDMARKS.index(name), 1] = y
-        target[:, LANDMARKS.index(name), 2] = (
-            grade * y + 0.05 * (k >= 2) + 0.1 * (phase >= 50) * np.sin(np.pi * (phase - 50) / 50)
-        )
+        s = spread / 4 * (step + np.clip((phase - 50) / 50, 0, 1))  # rests, then swings to the next
+        x, y = s * np.cos(heading), s * np.sin(heading) + 0.2 * (k % 2)  # the right foot beside the left
+        swing = 0.1 * (phase >= 50) * np.sin(np.pi * (phase - 50) / 50)
+        target[:, LANDMARKS.index(name)] = np.stack([x, y, grade[0] * x + grade[1] * y + 0.05 * (k >= 2) + swing], 1)
     return target
 
 
@@ -85,19 +85,29 @@ def test_the_floor_is_levelled():
 
     present = np.ones(NLANDMARK, dtype=bool)
     feet = [LANDMARKS.index(n) for n in ("left_toe", "right_toe", "left_ankle", "right_ankle")]
-    target = resting_feet(np.tan(np.radians(2.0)), 3.0)
-    level = floor_tilt(target, present, RATE)
-    np.testing.assert_allclose(level @ level.T, np.eye(3), atol=1e-12)
-    assert np.degrees(np.arccos(level[2, 2])) == pytest.approx(2.0, abs=0.01)
-    turned = target @ level.T
-    for i in feet:  # each point rests at one height over the whole walk
-        resting = np.abs(np.gradient(target[:, i, 1]) * RATE) < 0.15
-        assert np.ptp(turned[resting, i, 2]) < 1e-3
-    # a walk that rests over less than half a metre, or a ramp: left as recorded
-    np.testing.assert_array_equal(floor_tilt(resting_feet(0.035, 0.3), present, RATE), np.eye(3))
-    np.testing.assert_array_equal(floor_tilt(resting_feet(np.tan(np.radians(10)), 3.0), present, RATE), np.eye(3))
-    # no feet in the clip (a source without them): nothing to fit
+    grade = (0.04, -0.01)
+    target = resting_feet(grade, 3.0)
+    target[100:150, feet[0], 2] += 0.05  # the left toe held still 5 cm up through one rest
+    # across the walk each point rests along one line, which shows no slope: the rise along it
+    tilt = np.degrees(np.arctan(grade[0] * np.cos(0.5) + grade[1] * np.sin(0.5)))
+    assert abs(tilt) > 0.1
+    no_toes = present.copy()
+    no_toes[feet[:2]] = False  # a source with ankles alone
+    for have in (present, no_toes):
+        level = floor_tilt(target, have, RATE)
+        np.testing.assert_allclose(level @ level.T, np.eye(3), atol=1e-12)
+        assert np.degrees(np.arccos(level[2, 2])) == pytest.approx(abs(tilt), abs=0.01)
+        turned = target @ level.T
+        for i in feet[2:] if have is no_toes else feet:  # each point rests at one height over the walk
+            resting = np.linalg.norm(np.gradient(target[:, i, :2], axis=0), axis=1) * RATE < 0.15
+            resting[100:150] &= i != feet[0]
+            assert np.ptp(turned[resting, i, 2]) < 1e-3
+    # feet that rest over less than half a metre, or a ramp: left as recorded
+    np.testing.assert_array_equal(floor_tilt(resting_feet(grade, 0.3), present, RATE), np.eye(3))
+    np.testing.assert_array_equal(floor_tilt(resting_feet((0.18, 0.0), 3.0), present, RATE), np.eye(3))
+    # no feet in the clip, or a single frame: nothing to fit
     np.testing.assert_array_equal(floor_tilt(target, ~present, RATE), np.eye(3))
+    np.testing.assert_array_equal(floor_tilt(target[:1], present, RATE), np.eye(3))
 
 
 def test_velocities_are_the_derivatives_of_the_positions(walks, retargeter):

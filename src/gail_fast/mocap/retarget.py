@@ -88,42 +88,56 @@ class Retargeted:
 def floor_tilt(target: np.ndarray, present: np.ndarray, rate: float) -> np.ndarray:
     """The rotation `(3, 3)` that turns the floor under the feet at rest in `target`
     `(nframe, NLANDMARK, 3)` (z up) level: the slope of a plane fitted to the resting foot
-    points (each point its own height above the plane), along the horizontal directions the
-    feet rest over at least LEVEL_SPREAD apart. Identity where nothing can be fitted or the
-    fit is steeper than LEVEL_MAX_DEG."""
+    points (each point its own height above the plane), fitted again without the points
+    more than 2 cm off it (a foot held still in the air). Identity where the feet rest over
+    too small an area (`_floor_grade`) or the fit is steeper than LEVEL_MAX_DEG."""
     rows, which = [], []
     for k, name in enumerate(FOOT_POINTS):
         i = LANDMARKS.index(name)
-        if present[i]:
+        if present[i] and len(target) > 1:
             x = target[:, i]
-            speed = np.linalg.norm(np.gradient(x[:, :2], axis=0), axis=1) * rate if len(x) > 1 else np.zeros(1)
-            rows.append(x[speed < REST_SPEED])
-            which += [k] * int((speed < REST_SPEED).sum())
-    if not rows or len(which) < 10:
+            resting = np.linalg.norm(np.gradient(x[:, :2], axis=0), axis=1) * rate < REST_SPEED
+            rows.append(x[resting])
+            which += [k] * int(resting.sum())
+    if not rows:
         return np.eye(3)
     points, which = np.concatenate(rows), np.array(which)
-    xy = points[:, :2] - points[:, :2].mean(axis=0)
-    _, directions = np.linalg.eigh(np.cov(xy.T))
-    along = xy @ directions  # coordinates along the two principal directions
-    fitted = [d for d in range(2) if np.ptp(along[:, d]) >= LEVEL_SPREAD]
-    if not fitted:
-        return np.eye(3)
-    offsets = np.eye(len(FOOT_POINTS))[which][:, np.unique(which)]
-    design = np.column_stack([along[:, fitted], offsets])
-    keep = np.ones(len(points), dtype=bool)
-    for _ in range(2):  # refit without the points more than 2 cm off the first plane (a foot at rest in the air)
-        coef = np.linalg.lstsq(design[keep], points[keep, 2], rcond=None)[0]
-        keep = np.abs(design @ coef - points[:, 2]) < 0.02
-        if keep.sum() < 10:
-            return np.eye(3)
-    grade = directions[:, fitted] @ coef[: len(fitted)]  # dz per m along x and y
-    if np.degrees(np.arctan(np.linalg.norm(grade))) > LEVEL_MAX_DEG:
+    xy, z = points[:, :2], points[:, 2]
+    grade = _floor_grade(xy, z, which)
+    if grade is not None:
+        off = z - xy @ grade
+        for k in np.unique(which):
+            off[which == k] -= np.median(off[which == k])
+        keep = np.abs(off) < 0.02
+        grade = _floor_grade(xy[keep], z[keep], which[keep])
+    if grade is None or np.degrees(np.arctan(np.linalg.norm(grade))) > LEVEL_MAX_DEG:
         return np.eye(3)
     normal = np.array([-grade[0], -grade[1], 1.0]) / np.hypot(np.linalg.norm(grade), 1.0)
     # Rodrigues: the rotation about normal x z that takes the normal to z
     axis, cos = np.cross(normal, [0.0, 0.0, 1.0]), normal[2]
     cross = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
     return np.eye(3) + cross + cross @ cross / (1 + cos)
+
+
+def _floor_grade(xy: np.ndarray, z: np.ndarray, which: np.ndarray) -> np.ndarray | None:
+    """The floor's rise (m per m along x and y) under resting foot points at `xy` `(n, 2)`,
+    heights `z`, point numbers `which`, each point at its own height above it; along a
+    direction in which no point rests over LEVEL_SPREAD, none (a point's height is fitted
+    apart, so only one point resting in different places shows the slope). None if no
+    direction qualifies or there are fewer than 10 points."""
+    if len(z) < 10:
+        return None
+    centred = xy.copy()
+    for k in np.unique(which):
+        centred[which == k] -= xy[which == k].mean(axis=0)
+    _, directions = np.linalg.eigh(np.cov(centred.T))
+    along = centred @ directions
+    fitted = [d for d in range(2) if np.ptp(along[:, d]) >= LEVEL_SPREAD]
+    if not fitted:
+        return None
+    offsets = (which[:, None] == np.unique(which)[None, :]).astype(float)
+    coef = np.linalg.lstsq(np.column_stack([along[:, fitted], offsets]), z, rcond=None)[0]
+    return directions[:, fitted] @ coef[: len(fitted)]
 
 
 def hold_planted_feet(target: np.ndarray, present: np.ndarray, rate: float) -> np.ndarray:
