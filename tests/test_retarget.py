@@ -110,6 +110,14 @@ def test_the_floor_is_levelled():
     np.testing.assert_array_equal(floor_tilt(target[:1], present, RATE), np.eye(3))
 
 
+def test_a_clip_shorter_than_two_control_steps(walks, retargeter):
+    import dataclasses
+
+    clip, _ = walks["02_01.amc"]
+    with pytest.raises(ValueError, match="2 frames at 120 Hz are under two frames at the control rate"):
+        retargeter.retarget(dataclasses.replace(clip, positions=clip.positions[:2]), RATE)
+
+
 def test_velocities_are_the_derivatives_of_the_positions(walks, retargeter):
     _, solved = walks["02_01.amc"]
     m = retargeter.m

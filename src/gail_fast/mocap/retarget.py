@@ -332,6 +332,11 @@ class Retargeter:
         target = resample(filled.reshape(clip.nframe, -1) * scale, clip.rate, control_rate).reshape(
             -1, len(LANDMARKS), 3
         )
+        if len(target) < 2:
+            raise ValueError(
+                f"{clip.source}: {clip.nframe} frames at {clip.rate:g} Hz are under two frames at the control "
+                f"rate ({control_rate:g} Hz); a clip needs at least 2"
+            )
         level = floor_tilt(target, present, control_rate)
         centre = target[:, present].reshape(-1, 3).mean(axis=0)
         target = (target - centre) @ level.T + centre
