@@ -6,8 +6,8 @@
 # started from recorded states, TRPO with Fisher products on a fifth of the batch, 3 x 150
 # networks; then the walking metrics against the goals. Extra flags go to the command:
 # `--task-speed 1.4` adds AMP's task term (a target forward speed), which makes the run no
-# longer pure imitation; `--mirror-loss 1` asks TRPO's step for a left-right symmetric
-# policy (still pure imitation).
+# longer pure imitation; `--mirror-loss 0` drops the left-right symmetry loss of TRPO's
+# step that the recipe uses.
 # Resumable: run it again with the same out folder and it continues.
 #   bash experiments/gail_humanoid_amp.sh [out] [total steps] [seed] [flags...]
 set -euo pipefail
