@@ -112,7 +112,7 @@ def test_task_term_of_a_checkpoint():
     for weight in (1.5, -0.1, None, True):
         with pytest.raises(ValueError, match="no usable task_weight"):
             task_term({"config": {"task_speed": 1.4, "task_weight": weight}})
-    for start in (-1, 2.5, "late"):
+    for start in (-1, 2.5, float("inf"), float("nan"), "late"):
         with pytest.raises(ValueError, match="no usable task_start"):
             task_term({"config": {"task_speed": 1.4, "task_start": start}})
     with pytest.raises(ValueError, match="not a mapping"):

@@ -243,7 +243,9 @@ def task_term(checkpoint: dict) -> tuple[float, float, int]:
     if speed == 0:
         return 0.0, 0.0, 0
     weight = _config_number(config, "task_weight", GAILConfig.task_weight, lambda v: 0 <= v <= 1, "in [0, 1]")
-    start = _config_number(config, "task_start", 0, lambda v: v >= 0 and v == int(v), "a step >= 0")
+    start = _config_number(
+        config, "task_start", GAILConfig.task_start, lambda v: 0 <= v < float("inf") and v == int(v), "a step >= 0"
+    )
     return speed, weight, int(start)
 
 
