@@ -58,8 +58,18 @@ def main() -> None:
     # the flags of `train mocap` that differ from its defaults
     run_settings, defaults = cfg | cfg["trpo"], MocapConfig()
     flags = ""
-    names = ("mode", "task_speed", "task_weight", "task_start", "start_fraction", "fvp_subsample", "vf_epochs")
-    for name in (*names, "mirror", "mirror_loss"):
+    train_mocap_flags = (
+        "mode",
+        "task_speed",
+        "task_weight",
+        "task_start",
+        "start_fraction",
+        "fvp_subsample",
+        "vf_epochs",
+        "mirror",
+        "mirror_loss",
+    )
+    for name in train_mocap_flags:
         value, default = run_settings.get(name, getattr(defaults, name)), getattr(defaults, name)
         flag = name.replace("_", "-")
         if value != default:

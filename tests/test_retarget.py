@@ -81,7 +81,7 @@ def resting_feet(grade: tuple[float, float], spread: float, heading: float = 0.5
 
 
 def test_the_floor_is_levelled():
-    from gail_fast.mocap.retarget import floor_tilt
+    from gail_fast.mocap.retarget import floor_tilt, ground_speed
 
     present = np.ones(NLANDMARK, dtype=bool)
     feet = [LANDMARKS.index(n) for n in ("left_toe", "right_toe", "left_ankle", "right_ankle")]
@@ -99,7 +99,7 @@ def test_the_floor_is_levelled():
         assert np.degrees(np.arccos(level[2, 2])) == pytest.approx(abs(tilt), abs=0.01)
         turned = target @ level.T
         for i in feet[2:] if have is no_toes else feet:  # each point rests at one height over the walk
-            resting = np.linalg.norm(np.gradient(target[:, i, :2], axis=0), axis=1) * RATE < 0.15
+            resting = ground_speed(target[:, i], RATE) < 0.15
             resting[100:150] &= i != feet[0]
             assert np.ptp(turned[resting, i, 2]) < 1e-3
     # feet that rest over less than half a metre, or a ramp: left as recorded

@@ -85,6 +85,11 @@ class Retargeted:
         }
 
 
+def ground_speed(x: np.ndarray, rate: float) -> np.ndarray:
+    """Horizontal speed (m/s) of a point's track `x` `(nframe, 3)` at `rate` Hz, per frame."""
+    return np.linalg.norm(np.gradient(x[:, :2], axis=0), axis=1) * rate
+
+
 def floor_tilt(target: np.ndarray, present: np.ndarray, rate: float) -> np.ndarray:
     """The rotation `(3, 3)` that turns the floor under the feet at rest in `target`
     `(nframe, NLANDMARK, 3)` (z up) level: the slope of a plane fitted to the resting foot
@@ -96,7 +101,7 @@ def floor_tilt(target: np.ndarray, present: np.ndarray, rate: float) -> np.ndarr
         i = LANDMARKS.index(name)
         if present[i] and len(target) > 1:
             x = target[:, i]
-            resting = np.linalg.norm(np.gradient(x[:, :2], axis=0), axis=1) * rate < REST_SPEED
+            resting = ground_speed(x, rate) < REST_SPEED
             rows.append(x[resting])
             which += [k] * int(resting.sum())
     if not rows:
@@ -151,7 +156,7 @@ def hold_planted_feet(target: np.ndarray, present: np.ndarray, rate: float) -> n
         if not present[i]:
             continue
         x = target[:, i]
-        speed = np.linalg.norm(np.gradient(x[:, :2], axis=0), axis=1) * rate
+        speed = ground_speed(x, rate)
         # height over the lowest the point came within a second either way: recordings'
         # floors drift by centimetres over a take
         half = int(rate)
