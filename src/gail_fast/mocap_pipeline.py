@@ -40,7 +40,7 @@ class MocapConfig:
 
     clips: tuple[str, ...] = param(("02_01", "02_02"), "Shipped CMU clips to imitate (each also mirrored).")
     quick: bool = param(False, "A short run (a minute or two: 100k steps) instead of the full one.")
-    total_steps: int = param(40_000_000, "Environment steps of the full run (about 2 hours on 2 cores).")
+    total_steps: int = param(40_000_000, "Environment steps of the full run (1-2 hours on 2 cores).")
     mode: str = param(
         "zv",
         "What the discriminator sees: zv (a step's pose features as a frame's and its change over the step), "
