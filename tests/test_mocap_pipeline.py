@@ -75,6 +75,8 @@ def test_model_folder_loads_like_its_run(quick_run, tmp_path):
         (["--vf-epochs", "0"], "vf_epochs must be a finite number >= 1, got 0"),
         (["--task-weight", "2"], "task_weight must be a finite number >= 0.0 and <= 1.0, got 2.0"),
         (["--task-start", "-1"], "task_start must be a finite number >= 0, got -1"),
+        (["--grad-penalty", "-1"], "grad_penalty must be a finite number >= 0.0, got -1.0"),
+        (["--disc-steps", "0"], "disc_steps must be >= 1, got 0"),
         # the quick run's 100k steps end before the term would start
         (["--task-speed", "1.4", "--task-start", "200000"], "the task term would never be paid"),
     ],
@@ -91,3 +93,12 @@ def test_the_task_term_reaches_the_gail_settings(tmp_path):
     cfg = gail_config(MocapConfig(task_speed=1.4, task_weight=0.2, task_start=20_000_000), tmp_path / "walk.npz")
     assert (cfg.task_speed, cfg.task_weight, cfg.task_start) == (1.4, 0.2, 20_000_000)
     assert gail_config(MocapConfig(), tmp_path / "walk.npz").task_speed == 0  # pure imitation by default
+
+
+def test_the_discriminator_settings_reach_gail(tmp_path):
+    from gail_fast.mocap_pipeline import MocapConfig, gail_config
+
+    cfg = gail_config(MocapConfig(grad_penalty=5.0, disc_steps=1), tmp_path / "walk.npz")
+    assert (cfg.grad_penalty, cfg.disc_steps) == (5.0, 1)
+    default = gail_config(MocapConfig(), tmp_path / "walk.npz")
+    assert (default.grad_penalty, default.disc_steps) == (10.0, 2)  # the recipe's

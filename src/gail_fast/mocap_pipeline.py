@@ -52,6 +52,9 @@ class MocapConfig:
     )
     task_weight: float = param(GAILConfig.task_weight, GAIL_DOCS["task_weight"])
     task_start: int = param(GAILConfig.task_start, GAIL_DOCS["task_start"])
+    # the recipe's discriminator: AMP's gradient penalty, two steps an iteration
+    grad_penalty: float = param(10.0, GAIL_DOCS["grad_penalty"])
+    disc_steps: int = param(2, GAIL_DOCS["disc_steps"])
     start_fraction: float = param(
         0.9, "Fraction of episodes started from a recorded state of the clips (the rest from the standing reset)."
     )
@@ -117,8 +120,8 @@ def gail_config(cfg: MocapConfig, demos: Path) -> GAILConfig:
         total_steps=100_000 if cfg.quick else cfg.total_steps,
         num_envs=NUM_ENVS,
         nstep=256,
-        grad_penalty=10.0,
-        disc_steps=2,
+        grad_penalty=cfg.grad_penalty,
+        disc_steps=cfg.disc_steps,
         task_speed=cfg.task_speed,
         task_weight=cfg.task_weight,
         task_start=cfg.task_start,
