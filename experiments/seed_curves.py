@@ -27,6 +27,9 @@ PANELS = (
     ("charts/pelvis_speed", "forward pelvis speed (m/s)"),
     ("charts/gail_reward", "discriminator reward per step"),
 )
+# With --score: the least-squares discriminator's mean score on expert samples (the policy's
+# is its mirror image), the margin its gradient penalty leaves between the two.
+SCORE_PANEL = ("disc/d_expert", "discriminator score on expert samples")
 
 
 def progress_columns(path: Path) -> dict[str, np.ndarray]:
@@ -57,6 +60,7 @@ def main() -> None:
     parser.add_argument("runs", nargs="+", metavar="LABEL=PATH", help="a label and a run folder or progress.csv")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--window", type=int, default=20, help="iterations in each running mean")
+    parser.add_argument("--score", action="store_true", help="add a panel of the discriminator's score")
     args = parser.parse_args()
     runs = []
     for item in args.runs:
@@ -67,8 +71,9 @@ def main() -> None:
             runs.append((label, progress_columns(Path(path))))
         except (FileNotFoundError, ValueError) as e:
             parser.error(str(e))
-    fig, axes = plt.subplots(1, len(PANELS), figsize=(5 * len(PANELS), 3.6))
-    for ax, (key, title) in zip(axes, PANELS):
+    panels = PANELS + (SCORE_PANEL,) if args.score else PANELS
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.6))
+    for ax, (key, title) in zip(axes, panels):
         for label, progress in runs:
             if key in progress:
                 ax.plot(progress["global_step"] / 1e6, running_mean(progress[key], args.window), label=label)
