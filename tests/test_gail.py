@@ -68,6 +68,14 @@ def test_policy_replay_keeps_the_newest_rows():
     assert torch.equal(restored.rows, replay.rows) and (restored.size, restored.next) == (replay.size, replay.next)
 
 
+def test_the_trust_region_anneal_is_a_line_from_its_start_to_the_end():
+    cfg = gail.GAILConfig(total_steps=3_000, kl_anneal_start=1_000, kl_anneal_final=0.1)
+    steps = [0, 1_000, 2_000, 3_000, 4_000]
+    assert [gail.trust_region(cfg, s) for s in steps] == pytest.approx([0.01, 0.01, 0.0055, 0.001, 0.001])
+    off = gail.GAILConfig(total_steps=3_000)
+    assert {gail.trust_region(off, s) for s in steps} == {0.01}
+
+
 def test_gradient_penalty_smooths_the_discriminator():
     expert = np.random.default_rng(0).normal(+1.0, 0.1, size=(256, 2))
     policy = torch.as_tensor(np.random.default_rng(1).normal(-1.0, 0.1, size=(256, 2)), dtype=torch.float32)

@@ -77,6 +77,8 @@ def test_model_folder_loads_like_its_run(quick_run, tmp_path):
         (["--task-start", "-1"], "task_start must be a finite number >= 0, got -1"),
         (["--grad-penalty", "-1"], "grad_penalty must be a finite number >= 0.0, got -1.0"),
         (["--disc-steps", "0"], "disc_steps must be >= 1, got 0"),
+        (["--kl-anneal-final", "0"], "kl_anneal_final must be a finite number > 0.0 and <= 1.0, got 0.0"),
+        (["--kl-anneal-start", "200000"], "the trust region would never shrink"),
         # the quick run's 100k steps end before the term would start
         (["--task-speed", "1.4", "--task-start", "200000"], "the task term would never be paid"),
     ],
@@ -102,3 +104,11 @@ def test_the_discriminator_settings_reach_gail(tmp_path):
     assert (cfg.grad_penalty, cfg.disc_steps) == (5.0, 1)
     default = gail_config(MocapConfig(), tmp_path / "walk.npz")
     assert (default.grad_penalty, default.disc_steps) == (10.0, 2)  # the recipe's
+
+
+def test_the_trust_region_anneal_reaches_gail(tmp_path):
+    from gail_fast.mocap_pipeline import MocapConfig, gail_config
+
+    cfg = gail_config(MocapConfig(kl_anneal_start=20_000_000, kl_anneal_final=0.2), tmp_path / "walk.npz")
+    assert (cfg.kl_anneal_start, cfg.kl_anneal_final) == (20_000_000, 0.2)
+    assert gail_config(MocapConfig(), tmp_path / "walk.npz").kl_anneal_start == 0  # off by default

@@ -125,6 +125,31 @@ def test_a_resumed_run_holds_what_its_checkpoint_held(algo, tmp_path):
     assert_same_checkpoint(tmp_path / "run", tmp_path / "saved")
 
 
+def test_a_trust_region_anneal_set_on_resume_is_the_run_configured_with_it(algo, tmp_path):
+    """An anneal from the step a run has reached leaves its past as it was: the run resumed
+    with it ends where a run with the anneal in its settings from the start does."""
+    cfg, trainer, _ = algo
+    if trainer is not train_gail:
+        pytest.skip("the anneal is GAIL's")
+    annealed = dataclasses.replace(cfg, kl_anneal_start=5 * ITERATION, kl_anneal_final=0.2)
+    trainer(annealed, tmp_path / "from_the_start")
+    trainer(dataclasses.replace(cfg, total_steps=5 * ITERATION), tmp_path / "run")
+    trainer(annealed, tmp_path / "run", resume=True)
+    assert_same_checkpoint(tmp_path / "run", tmp_path / "from_the_start")
+    # each iteration's step at the steps taken before its batch: the first after the resume at the start
+    max_kl = [float(r["losses/max_kl"]) for r in logged(tmp_path / "run")[5:]]
+    assert max_kl == pytest.approx([0.01 * (1 - 0.8 * i / 5) for i in range(5)])
+
+
+def test_an_anneal_that_would_rewrite_the_past_is_refused(algo, tmp_path):
+    cfg, trainer, _ = algo
+    if trainer is not train_gail:
+        pytest.skip("the anneal is GAIL's")
+    trainer(dataclasses.replace(cfg, total_steps=5 * ITERATION), tmp_path / "run")
+    with pytest.raises(ValueError, match=f"set --kl-anneal-start {5 * ITERATION} or later"):
+        trainer(dataclasses.replace(cfg, kl_anneal_start=4 * ITERATION), tmp_path / "run", resume=True)
+
+
 # ---- the collector's and the simulator's saved state ---------------------------------------
 
 

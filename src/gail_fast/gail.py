@@ -29,6 +29,8 @@ imitate state-only demonstrations.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,6 +105,17 @@ class GAILConfig(TrainingConfig):
     task_start: int = param(
         0, "With --task-speed: environment steps of imitation alone before the task term joins the reward."
     )
+    # Schedules that leave the steps before their start as they were, so a resumed run may set them from
+    # the step it has reached (checked on resume).
+    kl_anneal_start: int = param(
+        0,
+        "Environment step from which TRPO's trust region (--max-kl) shrinks linearly, to --kl-anneal-final of it "
+        "at --total-steps (0: off).",
+        resumable=True,
+    )
+    kl_anneal_final: float = param(
+        0.1, "With --kl-anneal-start: the trust region at --total-steps, as a fraction of --max-kl.", resumable=True
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -131,6 +144,13 @@ class GAILConfig(TrainingConfig):
         check_range(self, "task_weight", 0.0, 1.0)
         check_range(self, "task_sigma", 0.0, above=True)
         check_range(self, "task_start", 0)
+        check_range(self, "kl_anneal_start", 0)
+        check_range(self, "kl_anneal_final", 0.0, 1.0, above=True)
+        if self.kl_anneal_start >= self.total_steps:
+            raise ValueError(
+                f"--kl-anneal-start {self.kl_anneal_start} is not before --total-steps {self.total_steps}: "
+                "the trust region would never shrink"
+            )
         if self.task_start and not self.task_speed:
             raise ValueError("--task-start needs --task-speed (the task term it delays)")
         if self.task_speed and self.task_start >= self.total_steps:
@@ -320,6 +340,29 @@ class PolicyReplay:
 # ---- Algorithm 1 -------------------------------------------------------------------------
 
 
+def trust_region(cfg: GAILConfig, step: int) -> float:
+    """TRPO's max KL for the policy step taken at environment step `step`: `cfg.trpo.max_kl`,
+    and from `cfg.kl_anneal_start` on a straight line down to `kl_anneal_final` of it at
+    `total_steps`."""
+    if not cfg.kl_anneal_start or step <= cfg.kl_anneal_start:
+        return cfg.trpo.max_kl
+    done = min(1.0, (step - cfg.kl_anneal_start) / (cfg.total_steps - cfg.kl_anneal_start))
+    return cfg.trpo.max_kl * (1.0 - done * (1.0 - cfg.kl_anneal_final))
+
+
+def check_anneal_resumable(saved: dict[str, Any], cfg: GAILConfig, step: int) -> None:
+    """Raises `ValueError` if resuming at environment step `step` with `cfg` changes the trust
+    region's anneal where it already applied: a schedule may start only from the step reached."""
+    old = (saved.get("kl_anneal_start", 0), saved.get("kl_anneal_final", 0.1))
+    new = (cfg.kl_anneal_start, cfg.kl_anneal_final)
+    first = min(start or math.inf for start in (old[0], new[0]))
+    if old != new and first < step:
+        raise ValueError(
+            f"cannot change the trust region's anneal (--kl-anneal-start {old[0]}, --kl-anneal-final {old[1]}) "
+            f"to start before the step the run has reached ({step}): set --kl-anneal-start {step} or later"
+        )
+
+
 CURVES = [
     "charts/episodic_return",
     "charts/episodic_length",
@@ -391,6 +434,7 @@ def train_gail(
     with TrainingLoop("gail", cfg, out, agent, collector, CURVES, disc_state, progress) as loop:
         if resume:
             state = loop.resume()
+            check_anneal_resumable(state["config"], cfg, loop.global_step)
             disc.load_state_dict(state["discriminator"])
             disc_optimizer.load_state_dict(state["disc_optimizer"])
             if replay is not None and "replay" in state:
@@ -413,9 +457,11 @@ def train_gail(
                 rewards = (1 - weight) * style + weight * task
             # 3. TRPO step on those rewards: the policy's step; the next rollout, which
             # needs only the policy, runs beside the rest (value function, discriminator)
+            max_kl = trust_region(cfg, loop.global_step)
+            trpo = cfg.trpo if max_kl == cfg.trpo.max_kl else dataclasses.replace(cfg.trpo, max_kl=max_kl)
             with loop.alone():
                 stats, value_targets = policy_step(
-                    agent.policy, agent.value_fn, batch, rewards, cfg.trpo, agent.generator, mirror
+                    agent.policy, agent.value_fn, batch, rewards, trpo, agent.generator, mirror
                 )
             loop.collect_next()
             stats |= fit_value(agent.value_fn, agent.vf_optimizer, value_targets, cfg.trpo, agent.generator)
@@ -439,6 +485,8 @@ def train_gail(
             }
             if speed_scale is not None:
                 scalars["charts/pelvis_speed"] = float(batch.obs[..., -3].mean() * speed_scale)
+            if cfg.kl_anneal_start:
+                scalars["losses/max_kl"] = max_kl
             if cfg.task_speed > 0:
                 scalars["charts/task_reward"] = float(task.mean())
                 scalars["charts/task_weight"] = weight

@@ -52,6 +52,8 @@ class MocapConfig:
     )
     task_weight: float = param(GAILConfig.task_weight, GAIL_DOCS["task_weight"])
     task_start: int = param(GAILConfig.task_start, GAIL_DOCS["task_start"])
+    kl_anneal_start: int = param(GAILConfig.kl_anneal_start, GAIL_DOCS["kl_anneal_start"])
+    kl_anneal_final: float = param(GAILConfig.kl_anneal_final, GAIL_DOCS["kl_anneal_final"])
     # the recipe's discriminator: AMP's gradient penalty, two steps an iteration
     grad_penalty: float = param(10.0, GAIL_DOCS["grad_penalty"])
     disc_steps: int = param(2, GAIL_DOCS["disc_steps"])
@@ -125,6 +127,8 @@ def gail_config(cfg: MocapConfig, demos: Path) -> GAILConfig:
         task_speed=cfg.task_speed,
         task_weight=cfg.task_weight,
         task_start=cfg.task_start,
+        kl_anneal_start=cfg.kl_anneal_start,
+        kl_anneal_final=cfg.kl_anneal_final,
         seed=cfg.seed,
         workers=cfg.workers,
         ray_address=cfg.ray_address,
