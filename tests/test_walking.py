@@ -7,7 +7,7 @@ from gail_fast import humanoid
 from gail_fast.mocap import parse_amc, parse_asf
 from gail_fast.mocap.convert import landmarks_from_amc
 from gail_fast.mocap.retarget import Retargeter
-from gail_fast.walking import episode_metrics, frechet_distance, heading, heading_drift, windows
+from gail_fast.walking import episode_metrics, frechet_distance, gait_goals, heading, heading_drift, windows
 
 RATE = 1 / 0.015
 
@@ -92,6 +92,36 @@ def test_heading_drift_is_the_turn_not_the_swing():
     assert heading_drift(turning_pelvis(circle), dt) == pytest.approx(720, abs=1e-6)
     # a short episode
     assert heading_drift(turning_pelvis(np.radians([0.0, 1.0, 2.0])), dt) == pytest.approx(2.0)
+
+
+def assessed(speed, drift=5.0, rate=1.9, flight=0.0, slide=0.05, frechet=0.02):
+    """An `assess` result: the trained clips walk at 1.44 m/s and 1.89 steps a second."""
+    policy = dict(
+        fall_fraction=0.0,
+        speed_mps=speed,
+        heading_drift_deg=drift,
+        step_rate_hz=rate,
+        flight_fraction=flight,
+        foot_slide_mps=slide,
+    )
+    trained = dict(policy, speed_mps=1.44, step_rate_hz=1.89)
+    return dict(policy=policy, trained=trained, frechet_z2=frechet, frechet_z2_run=0.12, frechet_z2_trained_pair=0.015)
+
+
+def test_gait_goals_of_a_walk_and_of_standing_still():
+    assert all(gait_goals(assessed(1.40)).values()) and len(gait_goals(assessed(1.40))) == 8
+    missed = gait_goals(assessed(1.40, drift=40.0, slide=0.12, frechet=0.035))
+    assert [goal for goal, met in missed.items() if not met] == [
+        "heading drift under 30 deg",
+        "stance foot slide under 0.1 m/s",
+        "frechet to the reference walk at most twice the trained pair's",
+    ]
+    # standing upright: no drift, slide or flight, yet no gait either
+    standing = gait_goals(assessed(0.01, drift=0.0, rate=0.0, slide=0.0))
+    assert [goal for goal, met in standing.items() if met] == ["no falls"]
+    # a slow walk (a quarter of the clips' speed and more) is measured as a gait
+    assert gait_goals(assessed(0.40))["stance foot slide under 0.1 m/s"]
+    assert not gait_goals(assessed(0.35))["stance foot slide under 0.1 m/s"]
 
 
 def test_bad_input():

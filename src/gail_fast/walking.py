@@ -197,7 +197,7 @@ def assess(
     windows at most twice as far (Frechet) from the reference walk as the first two
     trained clips are from each other, and under half as far as from a run (`running`).
     `frechet_z2_trained` is the trained clips' own distance to the reference walk: what a
-    policy that reproduced them exactly would score."""
+    policy that reproduced them exactly would score. `gait_goals` says which are met."""
     from gail_fast import envs
 
     kin = humanoid.Kinematics(envs.FAST_ENVS[env_id].xml_path)
@@ -212,22 +212,37 @@ def assess(
     originals = clip_z[0::2] if len(clip_z) >= 4 else clip_z  # without their mirror images
     pair = frechet_distance(windows(originals[:1]), windows(originals[1:2])) if len(originals) >= 2 else None
     result["frechet_z2_trained_pair"] = pair
+    result["goals"] = gait_goals(result)
+    return result
+
+
+# Below a quarter of the clips' forward speed a policy has no walk to measure: standing, it
+# neither drifts, slides nor flies, and the gait goals would credit it for that.
+WALKING_FRACTION = 0.25
+
+
+def gait_goals(result: dict) -> dict[str, bool]:
+    """The goals of `assess`, met or not, from its `result`. A policy slower than
+    `WALKING_FRACTION` of the trained clips' forward speed meets none but "no falls"."""
     p, c = result["policy"], result["trained"]
+    walks = p["speed_mps"] >= WALKING_FRACTION * c["speed_mps"]
+    pair = result["frechet_z2_trained_pair"]
     goals = {
         "no falls": p["fall_fraction"] == 0,
         "speed within 20% of the clips'": abs(p["speed_mps"] - c["speed_mps"]) <= 0.2 * c["speed_mps"],
-        "heading drift under 30 deg": p["heading_drift_deg"] < 30,
+        "heading drift under 30 deg": walks and p["heading_drift_deg"] < 30,
         "step rate within 25% of the clips'": abs(p["step_rate_hz"] - c["step_rate_hz"]) <= 0.25 * c["step_rate_hz"],
-        "flight under 5%": p["flight_fraction"] < 0.05,
-        "stance foot slide under 0.1 m/s": p["foot_slide_mps"] < 0.1,
+        "flight under 5%": walks and p["flight_fraction"] < 0.05,
+        "stance foot slide under 0.1 m/s": walks and p["foot_slide_mps"] < 0.1,
         "frechet to the reference walk under half that to the run": (
-            result["frechet_z2"] < 0.5 * result["frechet_z2_run"]
+            walks and result["frechet_z2"] < 0.5 * result["frechet_z2_run"]
         ),
     }
     if pair is not None:
-        goals["frechet to the reference walk at most twice the trained pair's"] = result["frechet_z2"] <= 2 * pair
-    result["goals"] = goals
-    return result
+        goals["frechet to the reference walk at most twice the trained pair's"] = (
+            walks and result["frechet_z2"] <= 2 * pair
+        )
+    return {goal: bool(met) for goal, met in goals.items()}
 
 
 def task_term(checkpoint: dict) -> tuple[float, float, int]:
