@@ -27,9 +27,10 @@ PANELS = (
     ("charts/pelvis_speed", "forward pelvis speed (m/s)"),
     ("charts/gail_reward", "discriminator reward per step"),
 )
-# With --score: the least-squares discriminator's mean score on expert samples (the policy's
-# is its mirror image), the margin its gradient penalty leaves between the two.
-SCORE_PANEL = ("disc/d_expert", "discriminator score on expert samples")
+# With --score: the discriminator's mean output on expert samples. Least squares (the recipe's):
+# a score towards +1, the policy's its mirror image, the margin its gradient penalty leaves
+# between the two; cross-entropy: the probability D.
+SCORE_PANEL = ("disc/d_expert", "discriminator on expert samples (ls: score, bce: D)")
 
 
 def progress_columns(path: Path) -> dict[str, np.ndarray]:
