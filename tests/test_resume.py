@@ -150,6 +150,44 @@ def test_an_anneal_that_would_rewrite_the_past_is_refused(algo, tmp_path):
         trainer(dataclasses.replace(cfg, kl_anneal_start=4 * ITERATION), tmp_path / "run", resume=True)
 
 
+def test_a_run_moved_with_its_demonstrations_resumes(algo, tmp_path):
+    """A run folder and its demonstrations copied elsewhere (another machine, a fork) resume
+    there into the uninterrupted run; other demonstrations at that path are refused."""
+    from gail_fast.demos import Demonstrations
+
+    cfg, trainer, uninterrupted = algo
+    if trainer is not train_gail:
+        pytest.skip("the expert has no demonstrations")
+    trainer(dataclasses.replace(cfg, total_steps=5 * ITERATION), tmp_path / "here")
+    shutil.copytree(tmp_path / "here", tmp_path / "there")
+    shutil.copy(cfg.demos, tmp_path / "there.npz")
+    moved = dataclasses.replace(cfg, demos=str(tmp_path / "there.npz"))
+    shutil.copytree(tmp_path / "there", tmp_path / "other")
+    trainer(moved, tmp_path / "there", resume=True)
+    assert_same_checkpoint(tmp_path / "there", uninterrupted)
+
+    demos = Demonstrations.load(cfg.demos)
+    demos.obs[0, 0] += 1e-3
+    demos.save(tmp_path / "there.npz")
+    with pytest.raises(ValueError, match="holds other demonstrations than the run learnt from"):
+        trainer(moved, tmp_path / "other", resume=True)
+
+
+def test_a_checkpoint_without_a_fingerprint_resumes_from_the_same_path_only(algo, tmp_path):
+    cfg, trainer, _ = algo
+    if trainer is not train_gail:
+        pytest.skip("the expert has no demonstrations")
+    trainer(dataclasses.replace(cfg, total_steps=5 * ITERATION), tmp_path / "run")
+    path = tmp_path / "run" / "checkpoints" / "latest.pt"
+    state = load_checkpoint(tmp_path / "run")
+    del state["demos_sha256"]  # as runs written before checkpoints held it
+    runs.save_checkpoint(path, state)
+    shutil.copy(cfg.demos, tmp_path / "moved.npz")
+    with pytest.raises(ValueError, match="holds no fingerprint of its demonstrations"):
+        trainer(dataclasses.replace(cfg, demos=str(tmp_path / "moved.npz")), tmp_path / "run", resume=True)
+    trainer(cfg, tmp_path / "run", resume=True)  # where they were: resumes
+
+
 # ---- the collector's and the simulator's saved state ---------------------------------------
 
 

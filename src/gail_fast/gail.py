@@ -30,6 +30,7 @@ imitate state-only demonstrations.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +63,12 @@ class GAILConfig(TrainingConfig):
     """GAIL: TRPO on the discriminator's reward."""
 
     total_steps: int = param(5_000_000, "Environment steps to train for.", resumable=True)
-    demos: str = param("", "Demonstrations file (see gail_fast.demos).")
+    demos: str = param(
+        "",
+        "Demonstrations file (see gail_fast.demos); a resumed run may find it at another path, "
+        "checked to hold the same demonstrations.",
+        resumable=True,
+    )
     num_trajectories: int = param(10, "Expert trajectories used from the file.")
     mode: str = param(
         "sa",
@@ -363,6 +369,35 @@ def check_anneal_resumable(saved: dict[str, Any], cfg: GAILConfig, step: int) ->
         )
 
 
+def demos_fingerprint(demos: Demonstrations) -> str:
+    """SHA-256 of the arrays of the demonstrations a run learns from: what a resumed run must
+    find again, wherever the file has moved."""
+    digest = hashlib.sha256()
+    for field in dataclasses.fields(demos):
+        value = getattr(demos, field.name)
+        if isinstance(value, np.ndarray):
+            digest.update(f"{field.name} {value.dtype} {value.shape}".encode())
+            digest.update(np.ascontiguousarray(value).tobytes())
+    return digest.hexdigest()
+
+
+def check_same_demos(state: dict[str, Any], cfg: GAILConfig, fingerprint: str) -> None:
+    """Raises `ValueError` unless the run in checkpoint `state` learnt from the demonstrations
+    `cfg.demos` holds (`fingerprint`); a checkpoint without a fingerprint needs the same path."""
+    saved = state.get("demos_sha256")
+    if saved is None:
+        if state["config"].get("demos") != cfg.demos:
+            raise ValueError(
+                f"cannot change --demos {cfg.demos} (the run has {state['config'].get('demos')}) when resuming: "
+                "its checkpoint holds no fingerprint of its demonstrations to check them by"
+            )
+    elif saved != fingerprint:
+        raise ValueError(
+            f"{cfg.demos} holds other demonstrations than the run learnt from "
+            f"(SHA-256 {fingerprint[:12]}..., the run's {saved[:12]}...)"
+        )
+
+
 CURVES = [
     "charts/episodic_return",
     "charts/episodic_length",
@@ -391,6 +426,7 @@ def train_gail(
     if cfg.num_trajectories > demos.num_episodes:
         raise ValueError(f"{cfg.demos} holds {demos.num_episodes} trajectories; {cfg.num_trajectories} were asked for")
     demos = demos.take(cfg.num_trajectories)
+    fingerprint = demos_fingerprint(demos)
     collector = collector or make_collector(cfg)
     nobs, nact = collector.observation_space.shape[0], collector.action_space.shape[0]
     features = cfg.mode in FEATURE_MODES
@@ -427,7 +463,11 @@ def train_gail(
     replay = PolicyReplay(cfg.replay * cfg.num_envs * cfg.nstep, expert.shape[1]) if cfg.replay else None
 
     def disc_state() -> dict[str, Any]:
-        state = {"discriminator": disc.state_dict(), "disc_optimizer": disc_optimizer.state_dict()}
+        state = {
+            "discriminator": disc.state_dict(),
+            "disc_optimizer": disc_optimizer.state_dict(),
+            "demos_sha256": fingerprint,
+        }
         return state | ({"replay": replay.state_dict()} if replay else {})
 
     mirror = sample_mirror(cfg)
@@ -435,6 +475,7 @@ def train_gail(
         if resume:
             state = loop.resume()
             check_anneal_resumable(state["config"], cfg, loop.global_step)
+            check_same_demos(state, cfg, fingerprint)
             disc.load_state_dict(state["discriminator"])
             disc_optimizer.load_state_dict(state["disc_optimizer"])
             if replay is not None and "replay" in state:
