@@ -146,3 +146,19 @@ def test_a_recorded_walk_plants_one_foot_and_swings_the_other(mocap_dir):
     assert np.median(speed[stance]) < 0.05 and speed[swing].mean() > 1.5
     assert turn[stance].mean() < 0.3 * turn[swing].mean()
     assert feet[..., 0][swing].mean() > 1.5  # forward, in the pelvis's heading frame
+    # the slide feature keeps the stance sole's speed and all but drops the swing's
+    slide = humanoid.foot_slide(feet.reshape(len(walk.qpos), -1))
+    np.testing.assert_allclose(slide[stance], speed[stance] * np.exp(-((height[stance] / 0.02) ** 2)))
+    assert np.median(slide[stance]) < 0.05 and slide[swing].max() < 0.01 * speed[swing].min()
+
+
+def test_foot_slide_weights_speed_by_nearness_to_the_floor():
+    motion = np.zeros((3, len(humanoid.FOOT_MOTION_NAMES)))
+    motion[0, :3] = [0.06, 0.08, 0.0]  # left: 0.1 m/s on the floor
+    motion[1, 5:8] = [3.0, 0.0, 0.1]  # right: a swing at 3 m/s, 10 cm up
+    motion[2, :3] = [0.1, 0.0, humanoid.FOOT_SLIDE_HEIGHT]
+    np.testing.assert_allclose(
+        humanoid.foot_slide(motion), [[0.1, 0.0], [0.0, 3.0 * np.exp(-25.0)], [0.1 / np.e, 0.0]], atol=1e-12
+    )
+    with pytest.raises(ValueError, match=r"foot motion must be \(n, 10\)"):
+        humanoid.foot_slide(np.zeros((3, 5)))

@@ -402,8 +402,10 @@ def test_bad_mode_and_reward(tmp_path, capsys):
         ["--mode", "zv", "--reward", "amp", "--disc-loss", "ls", "--replay", "2"],
         # those with the feet's motion on the floor
         ["--mode", "zvf", "--reward", "amp", "--disc-loss", "ls", "--replay", "2"],
+        # and with each foot's slide
+        ["--mode", "zvfs", "--reward", "amp", "--disc-loss", "ls", "--replay", "2"],
     ],
-    ids=["z", "zz-amp-task", "zzr-amp", "zv-amp", "zvf-amp"],
+    ids=["z", "zz-amp-task", "zzr-amp", "zv-amp", "zvf-amp", "zvfs-amp"],
 )
 def test_gail_from_motion_capture_features(mocap_dir, tmp_path, flags):
     """The humanoid end to end: walk clips in, a checkpoint out."""
@@ -440,7 +442,8 @@ def test_gail_from_motion_capture_features(mocap_dir, tmp_path, flags):
     state = load_checkpoint(tmp_path / "run")
     assert state["global_step"] == 512 and state["config"]["mode"] == flags[1]
     if "--replay" in flags:  # every iteration's policy inputs were kept, 2 x 256 rows of them
-        width = {"zzr": 2 * (18 + len(humanoid.ROOT_NAMES)), "zvf": 2 * 18 + len(humanoid.FOOT_MOTION_NAMES)}
+        feet = len(humanoid.FOOT_MOTION_NAMES)
+        width = {"zzr": 2 * (18 + len(humanoid.ROOT_NAMES)), "zvf": 2 * 18 + feet, "zvfs": 2 * 18 + feet + 2}
         width = width.get(flags[1], 2 * 18)
         assert state["replay"]["rows"].shape == (512, width)
     if "--task-speed" in flags:
@@ -474,6 +477,9 @@ def test_mode_zv_is_a_frame_and_its_change(mocap_dir):
     np.testing.assert_array_equal(feet[:, :36], step)
     obs = batch.obs.reshape(len(step), -1)
     np.testing.assert_array_equal(feet[:, 36:], humanoid.foot_motion_of_obs(obs))
+    slide = gail.policy_inputs(batch, "zvfs", low, high)  # zvf, then each foot's slide
+    np.testing.assert_array_equal(slide[:, :-2], feet)
+    np.testing.assert_array_equal(slide[:, -2:], humanoid.foot_slide(feet[:, 36:]))
     env.close()
 
 
@@ -498,6 +504,11 @@ def test_modes_zzr_and_zvf_need_recorded_states(mocap_dir):
     np.testing.assert_array_equal(inputs[:, 2 * z.shape[1] :], humanoid.foot_motion(q, v))
     with pytest.raises(ValueError, match="mode zvf needs demonstrations with states"):
         gail.expert_inputs(dataclasses.replace(walk, qpos=None, qvel=None), "zvf")
+    slide = gail.expert_inputs(walk, "zvfs")
+    np.testing.assert_array_equal(slide[:, :-2], inputs)
+    np.testing.assert_array_equal(slide[:, -2:], humanoid.foot_slide(humanoid.foot_motion(q, v)))
+    with pytest.raises(ValueError, match="mode zvfs needs demonstrations with states"):
+        gail.expert_inputs(dataclasses.replace(walk, qpos=None, qvel=None), "zvfs")
 
 
 def test_feature_only_demonstrations_need_mode_z(mocap_dir, tmp_path, capsys):

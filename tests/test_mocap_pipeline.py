@@ -68,7 +68,7 @@ def test_model_folder_loads_like_its_run(quick_run, tmp_path):
     [
         (["--clips", "99_99"], "no shipped CMU clip '99_99'"),
         (["--clips", "02_01", "07_05"], "are of different subjects"),
-        (["--mode", "sa"], "mode must be one of ('z', 'zz', 'zv', 'zzr', 'zvf')"),
+        (["--mode", "sa"], "mode must be one of ('z', 'zz', 'zv', 'zzr', 'zvf', 'zvfs')"),
         (["--step-threads", "0"], "step_threads must be >= 1, got 0"),
         (["--start-fraction", "1.5"], "start_fraction must be a finite number >= 0.0 and <= 1.0, got 1.5"),
         (["--fvp-subsample", "0"], "fvp_subsample must be a finite number > 0.0 and <= 1.0, got 0.0"),

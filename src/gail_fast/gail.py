@@ -23,7 +23,9 @@ root's state at both ends (`humanoid.ROOT_NAMES`: pelvis height, tilt and veloci
 which show how the whole body moves over the floor (demonstrations with qpos/qvel); "zvf"
 zv with how each foot moves on the floor at the step's start (`humanoid.FOOT_MOTION_NAMES`:
 its sole's velocity over the ground, height, heading and turn rate), which z_t shows only
-through the pelvis (demonstrations with qpos/qvel). All but "sa" need no actions, so they
+through the pelvis (demonstrations with qpos/qvel); "zvfs" zvf with each foot's slide
+(`humanoid.foot_slide`: its speed, weighted by its nearness to the floor), which the
+velocities show only beside the swing's far larger ones. All but "sa" need no actions, so they
 imitate state-only demonstrations.
 """
 
@@ -52,8 +54,8 @@ from gail_fast.nets import mlp
 from gail_fast.rollout import Batch, Collector
 from gail_fast.trpo import fit_value, policy_step
 
-MODES = ("sa", "s", "ss", "z", "zz", "zv", "zzr", "zvf")
-FEATURE_MODES = ("z", "zz", "zv", "zzr", "zvf")  # on the humanoid's pose features
+MODES = ("sa", "s", "ss", "z", "zz", "zv", "zzr", "zvf", "zvfs")
+FEATURE_MODES = ("z", "zz", "zv", "zzr", "zvf", "zvfs")  # on the humanoid's pose features
 REWARDS = ("gail", "logd", "logit", "amp")
 DISC_LOSSES = ("bce", "ls")
 
@@ -75,7 +77,8 @@ class GAILConfig(TrainingConfig):
         "What the discriminator sees: sa (state, action), s (state), ss (state, next state), z (pose features), "
         "zz (pose features of a step, z_t and z_t+1), zv (z_t and its change z_t+1 - z_t), "
         "zzr (zz with the root's height, tilt and velocities at both), "
-        "zvf (zv with the feet's motion on the floor: velocity, height, heading, turn rate).",
+        "zvf (zv with the feet's motion on the floor: velocity, height, heading, turn rate), "
+        "zvfs (zvf with each foot's speed weighted by its nearness to the floor: a stance foot's slide).",
     )
     reward: str = param(
         "gail",
@@ -174,20 +177,25 @@ class GAILConfig(TrainingConfig):
 # ---- what the discriminator sees ------------------------------------------------------------
 
 
+def feet_inputs(motion: np.ndarray, mode: str) -> list[np.ndarray]:
+    """What modes zvf and zvfs see of the feet, from `humanoid.foot_motion`'s `motion`."""
+    return [motion, humanoid.foot_slide(motion)] if mode == "zvfs" else [motion]
+
+
 def expert_inputs(demos: Demonstrations, mode: str) -> np.ndarray:
     """`(n, nz)` discriminator inputs of every expert transition."""
     if mode in FEATURE_MODES:
         if demos.features is None:
             raise ValueError(f"the demonstrations from {demos.source} have no pose features: use mode sa, s or ss")
         z, z_next, _ = demos.transitions("features")
-        if mode in ("zzr", "zvf"):
+        if mode in ("zzr", "zvf", "zvfs"):
             if demos.qpos is None:
                 raise ValueError(
                     f"mode {mode} needs demonstrations with states (qpos/qvel); {demos.source}'s have none"
                 )
             (q, q_next, _), (v, v_next, _) = demos.transitions("qpos"), demos.transitions("qvel")
-            if mode == "zvf":
-                return np.concatenate([z, z_next - z, humanoid.foot_motion(q, v)], axis=1)
+            if mode in ("zvf", "zvfs"):
+                return np.concatenate([z, z_next - z, *feet_inputs(humanoid.foot_motion(q, v), mode)], axis=1)
             root, root_next = humanoid.root_features(q, v), humanoid.root_features(q_next, v_next)
             return np.concatenate([z, z_next, root, root_next], axis=1)
         if mode == "zv":
@@ -217,8 +225,8 @@ def policy_inputs(batch: Batch, mode: str, action_low: np.ndarray, action_high: 
         z_next = s_next[:, -_core.POSE_FEATURES :]
         if mode == "zv":
             return np.concatenate([z, z_next - z], axis=1)
-        if mode == "zvf":
-            return np.concatenate([z, z_next - z, humanoid.foot_motion_of_obs(s)], axis=1)
+        if mode in ("zvf", "zvfs"):
+            return np.concatenate([z, z_next - z, *feet_inputs(humanoid.foot_motion_of_obs(s), mode)], axis=1)
         pair = [z, z_next]
         if mode == "zzr":
             pair += [humanoid.root_features_of_obs(s), humanoid.root_features_of_obs(s_next)]

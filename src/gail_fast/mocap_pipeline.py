@@ -45,7 +45,9 @@ class MocapConfig:
         "zv",
         "What the discriminator sees: zv (a step's pose features as a frame's and its change over the step), "
         "zz (the pose features of a step), zzr (zz with the root's height, tilt and velocities at both ends), "
-        "zvf (zv with the feet's motion on the floor: velocity, height, heading, turn rate) or z (one frame's).",
+        "zvf (zv with the feet's motion on the floor: velocity, height, heading, turn rate), "
+        "zvfs (zvf with each foot's speed weighted by its nearness to the floor: a stance foot's slide) "
+        "or z (one frame's).",
     )
     task_speed: float = param(
         0.0, "Not imitation: AMP's task term, a target forward speed (m/s), beside the imitation reward (0: off)."
