@@ -48,6 +48,16 @@ def algo(request, hopper_demos, tmp_path_factory):
     return cfg, trainer, run
 
 
+@pytest.fixture(scope="module")
+def gail_run(hopper_demos, tmp_path_factory):
+    """(config, an uninterrupted run) of GAIL alone, for what only it has: demonstrations
+    and the trust region's anneal."""
+    cfg = gail_config(hopper_demos)
+    run = tmp_path_factory.mktemp("gail_alone") / "uninterrupted"
+    train_gail(cfg, run)
+    return cfg, run
+
+
 def flat(state, prefix=""):
     """A checkpoint's entries by path, without the ones a resumed run writes differently
     by design: its config's resumable fields and its progress rows' timings."""
@@ -125,67 +135,59 @@ def test_a_resumed_run_holds_what_its_checkpoint_held(algo, tmp_path):
     assert_same_checkpoint(tmp_path / "run", tmp_path / "saved")
 
 
-def test_a_trust_region_anneal_set_on_resume_is_the_run_configured_with_it(algo, tmp_path):
+def test_a_trust_region_anneal_set_on_resume_is_the_run_configured_with_it(gail_run, tmp_path):
     """An anneal from the step a run has reached leaves its past as it was: the run resumed
     with it ends where a run with the anneal in its settings from the start does."""
-    cfg, trainer, _ = algo
-    if trainer is not train_gail:
-        pytest.skip("the anneal is GAIL's")
+    cfg, _ = gail_run
     annealed = dataclasses.replace(cfg, kl_anneal_start=5 * ITERATION, kl_anneal_final=0.2)
-    trainer(annealed, tmp_path / "from_the_start")
-    trainer(dataclasses.replace(cfg, total_steps=5 * ITERATION), tmp_path / "run")
-    trainer(annealed, tmp_path / "run", resume=True)
+    train_gail(annealed, tmp_path / "from_the_start")
+    train_gail(dataclasses.replace(cfg, total_steps=5 * ITERATION), tmp_path / "run")
+    train_gail(annealed, tmp_path / "run", resume=True)
     assert_same_checkpoint(tmp_path / "run", tmp_path / "from_the_start")
     # each iteration's step at the steps taken before its batch: the first after the resume at the start
     max_kl = [float(r["losses/max_kl"]) for r in logged(tmp_path / "run")[5:]]
     assert max_kl == pytest.approx([0.01 * (1 - 0.8 * i / 5) for i in range(5)])
 
 
-def test_an_anneal_that_would_rewrite_the_past_is_refused(algo, tmp_path):
-    cfg, trainer, _ = algo
-    if trainer is not train_gail:
-        pytest.skip("the anneal is GAIL's")
-    trainer(dataclasses.replace(cfg, total_steps=5 * ITERATION), tmp_path / "run")
+def test_an_anneal_that_would_rewrite_the_past_is_refused(gail_run, tmp_path):
+    cfg, _ = gail_run
+    train_gail(dataclasses.replace(cfg, total_steps=5 * ITERATION), tmp_path / "run")
     with pytest.raises(ValueError, match=f"set --kl-anneal-start {5 * ITERATION} or later"):
-        trainer(dataclasses.replace(cfg, kl_anneal_start=4 * ITERATION), tmp_path / "run", resume=True)
+        train_gail(dataclasses.replace(cfg, kl_anneal_start=4 * ITERATION), tmp_path / "run", resume=True)
 
 
-def test_a_run_moved_with_its_demonstrations_resumes(algo, tmp_path):
+def test_a_run_moved_with_its_demonstrations_resumes(gail_run, tmp_path):
     """A run folder and its demonstrations copied elsewhere (another machine, a fork) resume
     there into the uninterrupted run; other demonstrations at that path are refused."""
     from gail_fast.demos import Demonstrations
 
-    cfg, trainer, uninterrupted = algo
-    if trainer is not train_gail:
-        pytest.skip("the expert has no demonstrations")
-    trainer(dataclasses.replace(cfg, total_steps=5 * ITERATION), tmp_path / "here")
+    cfg, uninterrupted = gail_run
+    train_gail(dataclasses.replace(cfg, total_steps=5 * ITERATION), tmp_path / "here")
     shutil.copytree(tmp_path / "here", tmp_path / "there")
     shutil.copy(cfg.demos, tmp_path / "there.npz")
     moved = dataclasses.replace(cfg, demos=str(tmp_path / "there.npz"))
     shutil.copytree(tmp_path / "there", tmp_path / "other")
-    trainer(moved, tmp_path / "there", resume=True)
+    train_gail(moved, tmp_path / "there", resume=True)
     assert_same_checkpoint(tmp_path / "there", uninterrupted)
 
     demos = Demonstrations.load(cfg.demos)
     demos.obs[0, 0] += 1e-3
     demos.save(tmp_path / "there.npz")
     with pytest.raises(ValueError, match="holds other demonstrations than the run learnt from"):
-        trainer(moved, tmp_path / "other", resume=True)
+        train_gail(moved, tmp_path / "other", resume=True)
 
 
-def test_a_checkpoint_without_a_fingerprint_resumes_from_the_same_path_only(algo, tmp_path):
-    cfg, trainer, _ = algo
-    if trainer is not train_gail:
-        pytest.skip("the expert has no demonstrations")
-    trainer(dataclasses.replace(cfg, total_steps=5 * ITERATION), tmp_path / "run")
+def test_a_checkpoint_without_a_fingerprint_resumes_from_the_same_path_only(gail_run, tmp_path):
+    cfg, _ = gail_run
+    train_gail(dataclasses.replace(cfg, total_steps=5 * ITERATION), tmp_path / "run")
     path = tmp_path / "run" / "checkpoints" / "latest.pt"
     state = load_checkpoint(tmp_path / "run")
     del state["demos_sha256"]  # as runs written before checkpoints held it
     runs.save_checkpoint(path, state)
     shutil.copy(cfg.demos, tmp_path / "moved.npz")
     with pytest.raises(ValueError, match="holds no fingerprint of its demonstrations"):
-        trainer(dataclasses.replace(cfg, demos=str(tmp_path / "moved.npz")), tmp_path / "run", resume=True)
-    trainer(cfg, tmp_path / "run", resume=True)  # where they were: resumes
+        train_gail(dataclasses.replace(cfg, demos=str(tmp_path / "moved.npz")), tmp_path / "run", resume=True)
+    train_gail(cfg, tmp_path / "run", resume=True)  # where they were: resumes
 
 
 # ---- the collector's and the simulator's saved state ---------------------------------------
