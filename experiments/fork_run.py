@@ -18,7 +18,7 @@ import json
 import shutil
 from pathlib import Path
 
-import torch
+from gail_fast.runs import load_checkpoint, save_checkpoint
 
 
 def fork(run: Path, snapshot: Path, out: Path) -> int:
@@ -28,7 +28,10 @@ def fork(run: Path, snapshot: Path, out: Path) -> int:
         raise SystemExit(f"{run} holds no train mocap run (no full/gail/config.json)")
     if dst.exists():
         raise SystemExit(f"{dst} exists; fork into a new folder")
-    state = torch.load(snapshot, map_location="cpu", weights_only=False)
+    try:
+        state = load_checkpoint(snapshot)
+    except (FileNotFoundError, ValueError) as e:
+        raise SystemExit(str(e)) from None
     config = json.loads((src / "gail" / "config.json").read_text())
     if state.get("config", {}).get("seed") != config["seed"] or state.get("algo") != "gail":
         raise SystemExit(f"{snapshot} is not a checkpoint of {run}'s GAIL run")
@@ -38,7 +41,7 @@ def fork(run: Path, snapshot: Path, out: Path) -> int:
         settings["demos"] = demos
     (dst / "gail" / "config.json").write_text(json.dumps(config, indent=2) + "\n")
     (dst / "gail" / "checkpoints").mkdir()
-    torch.save(state, dst / "gail" / "checkpoints" / "latest.pt")
+    save_checkpoint(dst / "gail" / "checkpoints" / "latest.pt", state)
     return int(state["global_step"])
 
 
