@@ -289,11 +289,11 @@ def format_assessment(result: dict) -> str:
         lines.append(
             f"{key:20s}{result['policy'][key]:10.3f}{result['trained'][key]:10.3f}{result['reference'][key]:11.3f}"
         )
-    lines.append(f"{'frechet_z2':20s}{result['frechet_z2']:10.3f}   (to the reference walk)")
-    lines.append(f"{'frechet_z2_run':20s}{result['frechet_z2_run']:10.3f}   (to the run)")
-    lines.append(f"{'':20s}{result['frechet_z2_trained']:10.3f}   (the trained clips to the reference walk)")
+    lines.append(f"{'frechet_z2':20s}{result['frechet_z2']:10.4f}   (to the reference walk)")
+    lines.append(f"{'frechet_z2_run':20s}{result['frechet_z2_run']:10.4f}   (to the run)")
+    lines.append(f"{'':20s}{result['frechet_z2_trained']:10.4f}   (the trained clips to the reference walk)")
     if result["frechet_z2_trained_pair"] is not None:
-        lines.append(f"{'':20s}{result['frechet_z2_trained_pair']:10.3f}   (between the first two trained clips)")
+        lines.append(f"{'':20s}{result['frechet_z2_trained_pair']:10.4f}   (between the first two trained clips)")
     met = sum(result["goals"].values())
     lines.append(f"goals met: {met} of {len(result['goals'])}")
     lines += [f"  [{'x' if ok else ' '}] {goal}" for goal, ok in result["goals"].items()]
