@@ -35,7 +35,7 @@ def test_quick_run_retargets_trains_and_reports(quick_run):
     for metric in ("speed_mps", "step_rate_hz", "frechet_z2_run"):
         assert metric in printed
     # the trained clips' own distance to the reference walk, beside the policy's
-    assert re.search(r"\d\.\d{3}   \(the trained clips to the reference walk\)", printed)
+    assert re.search(r"\d\.\d{4}   \(the trained clips to the reference walk\)", printed)
 
 
 def test_a_second_run_reuses_every_stage(quick_run, capsys):
