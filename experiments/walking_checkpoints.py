@@ -36,7 +36,7 @@ def main() -> None:
             f"{path} {state['global_step'] / 1e6:.2f}M: falls {p['fall_fraction']:.3f}, up {p['upright_s']:.2f} s, "
             f"{p['speed_mps']:.2f} m/s, drift {p['heading_drift_deg']:.1f} deg, {p['step_rate_hz']:.2f} steps/s, "
             f"flight {p['flight_fraction']:.3f}, slide {p['foot_slide_mps']:.3f} m/s, Frechet {r['frechet_z2']:.4f} "
-            f"(run {r['frechet_z2_run']:.3f}, bound {2 * r['frechet_z2_trained_pair']:.4f}), goals {sum(r['goals'].values())} of {len(r['goals'])}",
+            f"(run {r['frechet_z2_run']:.3f}, bound {walking.frechet_bound(r):.4f}), goals {sum(r['goals'].values())} of {len(r['goals'])}",
             flush=True,
         )
 
